@@ -1,0 +1,153 @@
+{#-
+    register_raw_files(): runs on-run-start (dbt_project.yml).
+
+    Finds the three raw files of the CRM export in the folder named by the
+    environment variable CRM_RAW_DIR (default: the bundled sample), checks that
+    each one is there and has every column that `_crm__sources.yml` declares,
+    and exposes each as a view `raw.<name>` with every column as text. Staging
+    reads these views through source('crm', ...).
+
+    Any problem stops the build before a model runs, with one message naming the
+    file, the column and what was expected (contract: "Empty, partial and bad
+    input").
+-#}
+{% macro raw_dir() -%}
+    {{ return(env_var('CRM_RAW_DIR', 'data/sample') | trim) }}
+{%- endmacro %}
+
+
+{% macro raw_error(path, message) -%}
+    {{ exceptions.raise_compiler_error(
+        "crm-funnel raw input error in " ~ path ~ ": " ~ message
+        ~ " (raw folder: CRM_RAW_DIR=" ~ raw_dir() ~ ")"
+    ) }}
+{%- endmacro %}
+
+
+{% macro sql_string(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+
+
+{% macro crm_source_columns() %}
+    {#- The declared columns of every source of `crm`, in declared order. -#}
+    {% set tables = {} %}
+    {% for node in graph.sources.values() if node.source_name == 'crm' %}
+        {% do tables.update({node.name: node.columns.keys() | list}) %}
+    {% endfor %}
+    {{ return(tables) }}
+{% endmacro %}
+
+
+{% macro find_raw_file(name) %}
+    {% set pattern = raw_dir() ~ '/' ~ name ~ '.*' %}
+    {% set found = run_query("select file from glob(" ~ sql_string(pattern) ~ ") order by file") %}
+    {% set candidates = [] %}
+    {% for row in found.rows %}
+        {% set ext = row[0].split('.')[-1] | lower %}
+        {% if ext in ['csv', 'parquet'] %}
+            {% do candidates.append(row[0]) %}
+        {% endif %}
+    {% endfor %}
+    {% if candidates | length == 0 %}
+        {{ raw_error(raw_dir() ~ '/' ~ name ~ '.csv',
+            "file is missing; expected " ~ name ~ ".csv or " ~ name ~ ".parquet") }}
+    {% elif candidates | length > 1 %}
+        {{ raw_error(candidates | join(' and '),
+            "found more than one file for " ~ name ~ "; keep only the .csv or the .parquet") }}
+    {% endif %}
+    {{ return(candidates[0]) }}
+{% endmacro %}
+
+
+{% macro csv_header(path) %}
+    {#- The header line, read as one text column so that no sniffing can fail. -#}
+    {% set header = run_query(
+        "select line from read_csv(" ~ sql_string(path) ~ ", header = false, auto_detect = false,"
+        ~ " delim = '\x1f', quote = '', escape = '', columns = {'line': 'VARCHAR'}) limit 1"
+    ) %}
+    {% if header.rows | length == 0 or header.rows[0][0] is none %}
+        {{ raw_error(path, "file is empty; expected a header row") }}
+    {% endif %}
+    {% set line = header.rows[0][0] | replace('\ufeff', '') %}
+    {% if ',' not in line %}
+        {% for delim in [';', '\t', '|'] %}
+            {% if delim in line %}
+                {{ raw_error(path, "header is not comma-separated (found " ~ (delim | tojson)
+                    ~ "); expected a CSV with ',' between columns") }}
+            {% endif %}
+        {% endfor %}
+    {% endif %}
+    {% set columns = [] %}
+    {% for cell in line.split(',') %}
+        {% do columns.append(cell | trim | replace('"', '')) %}
+    {% endfor %}
+    {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro parquet_columns(path) %}
+    {% set described = run_query("describe select * from read_parquet(" ~ sql_string(path) ~ ")") %}
+    {% set columns = {} %}
+    {% for row in described.rows %}
+        {% do columns.update({row[0]: row[1]}) %}
+    {% endfor %}
+    {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro check_columns(path, name, present, required) %}
+    {% set missing = [] %}
+    {% for column in required if column not in present %}
+        {% do missing.append(column) %}
+    {% endfor %}
+    {% if missing %}
+        {{ raw_error(path, "missing required column" ~ ('s' if missing | length > 1 else '') ~ " "
+            ~ missing | join(', ') ~ "; expected columns of " ~ name ~ ": " ~ required | join(', ')
+            ~ "; found: " ~ present | join(', ')) }}
+    {% endif %}
+{% endmacro %}
+
+
+{% macro raw_file_view_sql(name, path, required) %}
+    {% if path.lower().endswith('.csv') %}
+        {% set header = csv_header(path) %}
+        {% do check_columns(path, name, header, required) %}
+        {% set column_types = [] %}
+        {% for column in header %}
+            {% do column_types.append(sql_string(column) ~ ": 'VARCHAR'") %}
+        {% endfor %}
+        {% set select_list = [] %}
+        {% for column in required %}
+            {% do select_list.append(adapter.quote(column)) %}
+        {% endfor %}
+        {% set reader = "read_csv(" ~ sql_string(path) ~ ", header = true, auto_detect = false,"
+            ~ " delim = ',', quote = '\"', escape = '\"', columns = {" ~ column_types | join(', ') ~ "})" %}
+    {% else %}
+        {% set present = parquet_columns(path) %}
+        {% do check_columns(path, name, present.keys() | list, required) %}
+        {% set select_list = [] %}
+        {% for column in required %}
+            {% if 'TIMESTAMP' in present[column] | upper %}
+                {#- typed timestamps become ISO 8601 UTC text, like the CSV export -#}
+                {% do select_list.append("strftime(cast(" ~ adapter.quote(column) ~ " as timestamptz) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') as " ~ adapter.quote(column)) %}
+            {% else %}
+                {% do select_list.append("cast(" ~ adapter.quote(column) ~ " as varchar) as " ~ adapter.quote(column)) %}
+            {% endif %}
+        {% endfor %}
+        {% set reader = "read_parquet(" ~ sql_string(path) ~ ")" %}
+    {% endif %}
+    {{ return("select " ~ select_list | join(', ') ~ ", row_number() over () as _raw_row_number from " ~ reader) }}
+{% endmacro %}
+
+
+{% macro register_raw_files() %}
+    {% if not execute %}{{ return('') }}{% endif %}
+    {% set statements = ["create schema if not exists raw"] %}
+    {% for name, required in crm_source_columns().items() %}
+        {% set required = required | reject('equalto', '_raw_row_number') | list %}
+        {% set path = find_raw_file(name) %}
+        {% do statements.append("create or replace view raw." ~ name ~ " as " ~ raw_file_view_sql(name, path, required)) %}
+    {% endfor %}
+    {{ return(statements | join(';\n')) }}
+{% endmacro %}

@@ -1,0 +1,51 @@
+{#-
+    parse_iso_timestamp(expr): raw ISO 8601 text -> UTC timestamp, or null when
+    the text is not one (contract, raw inputs: `T` or space separator, optional
+    fractional seconds, optional `Z` or +-HH:MM offset; no offset means UTC;
+    anything else is unparseable). Surrounding spaces are tolerated.
+-#}
+{% macro parse_iso_timestamp(expr) -%}
+    {{ return(adapter.dispatch('parse_iso_timestamp', 'crm_funnel')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_iso_timestamp(expr) -%}
+    case
+        when regexp_full_match(
+            trim({{ expr }}),
+            '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?'
+        )
+            then try_cast(
+                case
+                    when regexp_matches(trim({{ expr }}), '(Z|[+-]\d{2}:\d{2})$')
+                        then replace(trim({{ expr }}), 'Z', '+00:00')
+                    else trim({{ expr }}) || '+00:00'
+                end as timestamptz
+            ) at time zone 'UTC'
+    end
+{%- endmacro %}
+
+
+{#-
+    hours_between(start, finish): decimal hours from start to finish (double),
+    exact to the microsecond (dbt.datediff counts whole boundaries instead).
+-#}
+{% macro hours_between(start, finish) -%}
+    {{ return(adapter.dispatch('hours_between', 'crm_funnel')(start, finish)) }}
+{%- endmacro %}
+
+{% macro duckdb__hours_between(start, finish) -%}
+    (epoch_us({{ finish }}) - epoch_us({{ start }})) / 3600000000.0
+{%- endmacro %}
+
+
+{#-
+    as_local_time(expr): a UTC timestamp as wall-clock time in the business
+    time zone (var business_timezone), for the business-hours calendar.
+-#}
+{% macro as_local_time(expr) -%}
+    {%- if var('business_timezone') | upper == 'UTC' -%}
+        {{ expr }}
+    {%- else -%}
+        (({{ expr }}) at time zone 'UTC') at time zone '{{ var("business_timezone") }}'
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,94 @@
+-- Each clean status change with the handoff it belongs to (spec: "Handoff
+-- cycles"). A handoff opens at every entry to mql, or at an assigned/accepted
+-- event while none is open (entry_stage direct); it closes at its first
+-- accepted/recycled/disqualified event. Whether a handoff is open before an
+-- event depends only on the last state-setting event before it (mql and
+-- assigned open, a decision closes), so one window replaces a row-by-row walk.
+with
+
+events as (
+    select * from {{ ref('stg_crm__lead_status_history') }}
+),
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+),
+
+with_state as (
+    select
+        *,
+        coalesce(
+            last_value(
+                case
+                    when stage in ('mql', 'assigned') then true
+                    when stage in ('accepted', 'recycled', 'disqualified') then false
+                end ignore nulls
+            ) over (
+                partition by lead_id
+                order by event_sequence
+                rows between unbounded preceding and 1 preceding
+            ),
+            false
+        ) as is_handoff_open_before
+    from events
+),
+
+classified as (
+    select
+        *,
+        stage = 'mql'
+        or (stage in ('assigned', 'accepted') and not is_handoff_open_before)
+            as is_handoff_start,
+        stage in ('recycled', 'disqualified') and not is_handoff_open_before
+            as is_decision_without_handoff
+    from with_state
+),
+
+numbered as (
+    select
+        *,
+        (stage = 'accepted' or (stage in ('recycled', 'disqualified') and is_handoff_open_before))
+        and not is_decision_without_handoff as is_decision,
+        sum(case when is_handoff_start then 1 else 0 end) over (
+            partition by lead_id
+            order by event_sequence
+            rows between unbounded preceding and current row
+        ) as handoffs_started
+    from classified
+),
+
+final as (
+    select
+        numbered.event_id,
+        numbered.lead_id,
+        numbered.event_sequence,
+        numbered.stage,
+        numbered.changed_at,
+        numbered.changed_by,
+        numbered.raw_reason,
+        numbered.normalized_reason,
+        numbered.is_handoff_start,
+        case
+            when numbered.is_handoff_start and numbered.stage = 'mql' then 'mql'
+            when numbered.is_handoff_start then 'direct'
+        end as entry_stage,
+        numbered.is_decision,
+        numbered.is_decision_without_handoff,
+        -- events before the first handoff, and decisions without one, belong
+        -- to no handoff
+        case
+            when not numbered.is_decision_without_handoff
+                then nullif(numbered.handoffs_started, 0)
+        end as handoff_number,
+        leads.lead_id is null as is_orphan_lead,
+        coalesce(
+            numbered.changed_at
+            < leads.created_at - interval '{{ var("clock_skew_minutes") }} minutes',
+            false
+        ) as is_before_lead_created
+    from numbered
+    left join leads
+        on numbered.lead_id = leads.lead_id
+)
+
+select * from final

@@ -1,0 +1,71 @@
+-- Every raw activity row, judged like the status log (spec: "the same spirit
+-- applies to activities"). One row per raw row; drop_issue null = kept.
+with
+
+raw_activities as (
+    select * from {{ source('crm', 'activities') }}
+),
+
+parsed as (
+    select
+        _raw_row_number as raw_row_number,
+        {{ blank_to_null('activity_id') }} as activity_id,
+        {{ blank_to_null('lead_id') }} as lead_id,
+        {{ normalize_label('activity_type') }} as activity_type,
+        occurred_at as occurred_at_text,
+        {{ blank_to_null('performed_by') }} as performed_by,
+        _loaded_at as loaded_at_text,
+        {{ parse_iso_timestamp('occurred_at') }} as occurred_at,
+        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
+    from raw_activities
+),
+
+ranked as (
+    -- a repeated activity_id keeps its latest load, ties by the later row
+    select
+        *,
+        case
+            when activity_id is not null
+                then row_number() over (
+                    partition by activity_id
+                    order by loaded_at desc nulls last, raw_row_number desc
+                )
+            else 1
+        end as activity_id_rank,
+        first_value(raw_row_number) over (
+            partition by activity_id
+            order by loaded_at desc nulls last, raw_row_number desc
+        ) as winning_raw_row_number
+    from parsed
+),
+
+final as (
+    select
+        *,
+        coalesce(activity_id, 'row-' || raw_row_number) as row_key,
+        case
+            when activity_id_rank > 1 then 'duplicate_activity_id'
+            when lead_id is null then 'missing_lead_id'
+            when occurred_at is null then 'invalid_timestamp'
+            when loaded_at is null then 'invalid_loaded_at'
+            when
+                occurred_at
+                > loaded_at + interval '{{ var("clock_skew_minutes") }} minutes'
+                then 'future_timestamp'
+        end as drop_issue,
+        case
+            when activity_id_rank > 1 then 'kept raw row ' || winning_raw_row_number
+            when lead_id is null then 'lead_id is blank'
+            when occurred_at is null
+                then 'occurred_at=' || coalesce('''' || occurred_at_text || '''', 'null')
+            when loaded_at is null
+                then '_loaded_at=' || coalesce('''' || loaded_at_text || '''', 'null')
+            when
+                occurred_at
+                > loaded_at + interval '{{ var("clock_skew_minutes") }} minutes'
+                then 'occurred_at ' || occurred_at_text || ' is after _loaded_at ' || loaded_at_text
+        end as drop_detail
+    from ranked
+)
+
+select * from final

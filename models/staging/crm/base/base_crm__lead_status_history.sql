@@ -1,0 +1,202 @@
+-- Every raw status-change row, parsed and judged by the contract's cleaning
+-- table (spec: "Cleaning rules (staging)"). One row per raw row: kept rows have
+-- drop_issue null; dropped rows carry the first drop rule they match.
+-- stg_crm__lead_status_history keeps the kept rows, dq_issues reports the rest.
+with
+
+raw_events as (
+    select * from {{ source('crm', 'lead_status_history') }}
+),
+
+status_map as (
+    select * from {{ ref('status_map') }}
+),
+
+funnel_stages as (
+    select * from {{ ref('funnel_stages') }}
+),
+
+parsed as (
+    select
+        raw_events._raw_row_number as raw_row_number,
+        {{ blank_to_null('raw_events.event_id') }} as event_id,
+        {{ blank_to_null('raw_events.lead_id') }} as lead_id,
+        raw_events.old_status,
+        raw_events.new_status,
+        raw_events.changed_at as changed_at_text,
+        {{ blank_to_null('raw_events.changed_by') }} as changed_by,
+        raw_events.reason as raw_reason,
+        raw_events._loaded_at as loaded_at_text,
+        new_map.stage,
+        old_map.stage as old_stage,
+        funnel_stages.stage_order,
+        {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
+        {{ parse_iso_timestamp('raw_events._loaded_at') }} as loaded_at,
+        -- rows with the same event_id and this key carry the same content
+        md5(concat_ws(
+            chr(31),
+            coalesce(raw_events.lead_id, chr(30)),
+            coalesce(raw_events.old_status, chr(30)),
+            coalesce(raw_events.new_status, chr(30)),
+            coalesce(raw_events.changed_at, chr(30)),
+            coalesce(raw_events.changed_by, chr(30)),
+            coalesce(raw_events.reason, chr(30))
+        )) as content_key
+    from raw_events
+    left join status_map as new_map
+        on {{ normalize_label('raw_events.new_status') }} = new_map.raw_label
+    left join status_map as old_map
+        on {{ normalize_label('raw_events.old_status') }} = old_map.raw_label
+    left join funnel_stages
+        on new_map.stage = funnel_stages.stage
+),
+
+by_event_id as (
+    -- a re-sent event_id is a CRM correction: the latest _loaded_at wins,
+    -- ties go to the row further down the export
+    select
+        *,
+        case
+            when event_id is not null
+                then row_number() over (
+                    partition by event_id
+                    order by loaded_at desc nulls last, raw_row_number desc
+                )
+            else 1
+        end as event_id_rank,
+        first_value(content_key) over (
+            partition by event_id
+            order by loaded_at desc nulls last, raw_row_number desc
+        ) as winning_content_key,
+        first_value(raw_row_number) over (
+            partition by event_id
+            order by loaded_at desc nulls last, raw_row_number desc
+        ) as winning_raw_row_number
+    from parsed
+),
+
+by_content as (
+    select
+        *,
+        case
+            when
+                event_id_rank = 1
+                and lead_id is not null
+                and stage is not null
+                and changed_at is not null
+                then row_number() over (
+                    partition by
+                        event_id_rank = 1, lead_id, stage, changed_at
+                    order by event_id nulls last, raw_row_number
+                )
+            else 1
+        end as content_rank
+    from by_event_id
+),
+
+judged as (
+    -- the order of this case is the order of the contract's table: a row that
+    -- breaks several rules is dropped once, for the first one
+    select
+        *,
+        case
+            when event_id_rank > 1 and content_key = winning_content_key
+                then 'duplicate_event_id'
+            when event_id_rank > 1 then 'superseded_event'
+            when content_rank > 1 then 'duplicate_event_content'
+            when lead_id is null then 'missing_lead_id'
+            when changed_at is null then 'invalid_timestamp'
+            when loaded_at is null then 'invalid_loaded_at'
+            when
+                changed_at
+                > loaded_at + interval '{{ var("clock_skew_minutes") }} minutes'
+                then 'future_timestamp'
+            when stage is null then 'unknown_status'
+        end as early_drop_issue
+    from by_content
+),
+
+survivors_ordered as (
+    -- the contract's event order: changed_at, then funnel stage order, then
+    -- event_id, so ties at the same second follow the funnel
+    select
+        *,
+        lag(stage) over lead_order as previous_stage
+    from judged
+    where early_drop_issue is null
+    window lead_order as (
+        partition by lead_id
+        order by changed_at, stage_order, event_id nulls last, raw_row_number
+    )
+),
+
+kept_ordered as (
+    -- a double submit (same stage twice in a row) keeps its first row only;
+    -- dropping it leaves every later row's previous stage unchanged
+    select
+        *,
+        coalesce(stage = previous_stage, false) as is_repeated_stage,
+        sum(case when stage = previous_stage then 0 else 1 end) over (
+            partition by lead_id
+            order by changed_at, stage_order, event_id nulls last, raw_row_number
+            rows between unbounded preceding and current row
+        ) as event_sequence
+    from survivors_ordered
+),
+
+final as (
+    select
+        judged.raw_row_number,
+        judged.event_id,
+        coalesce(judged.event_id, 'row-' || judged.raw_row_number) as row_key,
+        judged.lead_id,
+        judged.old_status,
+        judged.old_stage,
+        judged.new_status,
+        judged.stage,
+        judged.stage_order,
+        judged.changed_at_text,
+        judged.changed_at,
+        judged.changed_by,
+        judged.raw_reason,
+        judged.loaded_at_text,
+        judged.loaded_at,
+        kept_ordered.previous_stage,
+        case when kept_ordered.is_repeated_stage then null else kept_ordered.event_sequence end
+            as event_sequence,
+        coalesce(
+            judged.early_drop_issue,
+            case when kept_ordered.is_repeated_stage then 'repeated_stage' end
+        ) as drop_issue,
+        case
+            when judged.early_drop_issue in ('duplicate_event_id', 'superseded_event')
+                then 'kept raw row ' || judged.winning_raw_row_number
+            when judged.early_drop_issue = 'duplicate_event_content'
+                then 'same lead, stage and changed_at as a kept event'
+            when judged.early_drop_issue = 'invalid_timestamp'
+                then 'changed_at=' || coalesce('''' || judged.changed_at_text || '''', 'null')
+            when judged.early_drop_issue = 'invalid_loaded_at'
+                then '_loaded_at=' || coalesce('''' || judged.loaded_at_text || '''', 'null')
+            when judged.early_drop_issue = 'future_timestamp'
+                then 'changed_at ' || judged.changed_at_text || ' is after _loaded_at ' || judged.loaded_at_text
+            when judged.early_drop_issue = 'unknown_status'
+                then 'new_status=' || coalesce('''' || judged.new_status || '''', 'null')
+            when kept_ordered.is_repeated_stage
+                then 'stage ' || judged.stage || ' repeats the previous event'
+        end as drop_detail,
+        -- flags are for kept rows only (contract); first event of a lead has no
+        -- previous status to disagree with
+        coalesce(
+            not kept_ordered.is_repeated_stage
+            and kept_ordered.previous_stage is not null
+            and judged.old_stage is distinct from kept_ordered.previous_stage,
+            false
+        ) as is_sequence_gap,
+        coalesce(judged.event_id is null and not kept_ordered.is_repeated_stage, false)
+            as is_missing_event_id
+    from judged
+    left join kept_ordered
+        on judged.raw_row_number = kept_ordered.raw_row_number
+)
+
+select * from final

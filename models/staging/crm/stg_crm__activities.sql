@@ -1,0 +1,28 @@
+-- The clean activities: one row per kept activity; is_outreach marks the
+-- types that count as a first touch (seed activity_types).
+with
+
+judged_activities as (
+    select * from {{ ref('base_crm__activities') }}
+),
+
+activity_types as (
+    select * from {{ ref('activity_types') }}
+),
+
+final as (
+    select
+        judged_activities.row_key as activity_id,
+        judged_activities.lead_id,
+        judged_activities.activity_type,
+        judged_activities.occurred_at,
+        judged_activities.performed_by,
+        judged_activities.loaded_at,
+        coalesce(activity_types.is_outreach, false) as is_outreach
+    from judged_activities
+    left join activity_types
+        on judged_activities.activity_type = activity_types.activity_type
+    where judged_activities.drop_issue is null
+)
+
+select * from final

@@ -1,0 +1,31 @@
+-- The clean status log: one row per kept status change, in the contract's
+-- per-lead order (event_sequence 1, 2, ...). Ordering and deduplication are
+-- done once, in the base model; everything downstream reads event_sequence.
+with
+
+judged_events as (
+    select * from {{ ref('base_crm__lead_status_history') }}
+),
+
+final as (
+    select
+        row_key as event_id,
+        lead_id,
+        event_sequence,
+        stage,
+        stage_order,
+        previous_stage,
+        old_stage,
+        new_status,
+        changed_at,
+        changed_by,
+        raw_reason,
+        {{ normalize_label('raw_reason') }} as normalized_reason,
+        loaded_at,
+        is_sequence_gap,
+        is_missing_event_id
+    from judged_events
+    where drop_issue is null
+)
+
+select * from final
