@@ -137,7 +137,7 @@
         {% endfor %}
         {% set reader = "read_parquet(" ~ sql_string(path) ~ ")" %}
     {% endif %}
-    {{ return("select " ~ select_list | join(', ') ~ ", row_number() over () as _raw_row_number from " ~ reader) }}
+    {{ return("select " ~ select_list | join(', ') ~ ", cast(row_number() over () as integer) as _raw_row_number from " ~ reader) }}
 {% endmacro %}
 
 

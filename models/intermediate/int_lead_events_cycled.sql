@@ -49,17 +49,18 @@ numbered as (
         *,
         (stage = 'accepted' or (stage in ('recycled', 'disqualified') and is_handoff_open_before))
         and not is_decision_without_handoff as is_decision,
-        sum(case when is_handoff_start then 1 else 0 end) over (
+        cast(sum(case when is_handoff_start then 1 else 0 end) over (
             partition by lead_id
             order by event_sequence
             rows between unbounded preceding and current row
-        ) as handoffs_started
+        ) as integer) as handoffs_started
     from classified
 ),
 
 final as (
     select
         numbered.event_id,
+        numbered.raw_row_number,
         numbered.lead_id,
         numbered.event_sequence,
         numbered.stage,

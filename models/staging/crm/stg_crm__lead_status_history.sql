@@ -10,6 +10,7 @@ judged_events as (
 final as (
     select
         row_key as event_id,
+        raw_row_number,
         lead_id,
         event_sequence,
         stage,

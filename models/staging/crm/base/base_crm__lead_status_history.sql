@@ -136,11 +136,11 @@ kept_ordered as (
     select
         *,
         coalesce(stage = previous_stage, false) as is_repeated_stage,
-        sum(case when stage = previous_stage then 0 else 1 end) over (
+        cast(sum(case when stage = previous_stage then 0 else 1 end) over (
             partition by lead_id
             order by changed_at, stage_order, event_id nulls last, raw_row_number
             rows between unbounded preceding and current row
-        ) as event_sequence
+        ) as integer) as event_sequence
     from survivors_ordered
 ),
 
@@ -173,6 +173,7 @@ final as (
                 then 'kept raw row ' || judged.winning_raw_row_number
             when judged.early_drop_issue = 'duplicate_event_content'
                 then 'same lead, stage and changed_at as a kept event'
+            when judged.early_drop_issue = 'missing_lead_id' then 'lead_id is blank'
             when judged.early_drop_issue = 'invalid_timestamp'
                 then 'changed_at=' || coalesce('''' || judged.changed_at_text || '''', 'null')
             when judged.early_drop_issue = 'invalid_loaded_at'

@@ -1,0 +1,50 @@
+-- One row per calendar day (vars calendar_start_date..calendar_end_date) with
+-- its business window in the business time zone and the business seconds of
+-- all earlier days, so business time between two instants is a difference of
+-- two look-ups (macro business_seconds_at).
+with
+
+holidays as (
+    select * from {{ ref('holidays') }}
+),
+
+days as (
+    select cast(generated_day as date) as calendar_date
+    from range(
+        cast('{{ var("calendar_start_date") }}' as date),
+        cast('{{ var("calendar_end_date") }}' as date) + 1,
+        interval 1 day
+    ) as spine (generated_day)
+),
+
+windows as (
+    select
+        days.calendar_date,
+        isodow(days.calendar_date) <= 5 and holidays.holiday_date is null
+            as is_business_day,
+        days.calendar_date
+        + interval '{{ var("business_day_start_hour") }} hours' as opens_at,
+        case
+            when isodow(days.calendar_date) <= 5 and holidays.holiday_date is null
+                then ({{ var("business_day_end_hour") }} - {{ var("business_day_start_hour") }}) * 3600.0
+            else 0.0
+        end as business_seconds
+    from days
+    left join holidays
+        on days.calendar_date = holidays.holiday_date
+),
+
+final as (
+    select
+        calendar_date,
+        is_business_day,
+        opens_at,
+        business_seconds,
+        coalesce(sum(business_seconds) over (
+            order by calendar_date
+            rows between unbounded preceding and 1 preceding
+        ), 0.0) as business_seconds_before
+    from windows
+)
+
+select * from final

@@ -1,0 +1,200 @@
+-- One row per handoff (spec: "Handoff cycles"): its start, first assignment,
+-- decision with reason, and what happened after acceptance (first touch, SQL,
+-- opportunity) up to the start of the lead's next handoff.
+with
+
+cycled_events as (
+    select * from {{ ref('int_lead_events_cycled') }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__activities') }}
+),
+
+reason_map as (
+    select * from {{ ref('rejection_reason_map') }}
+),
+
+starts as (
+    select
+        lead_id,
+        handoff_number,
+        entry_stage,
+        changed_at as started_at,
+        lead(changed_at) over (
+            partition by lead_id order by handoff_number
+        ) as next_handoff_started_at
+    from cycled_events
+    where is_handoff_start
+),
+
+assignments as (
+    select
+        lead_id,
+        handoff_number,
+        min(changed_at) as assigned_at
+    from cycled_events
+    where stage = 'assigned' and handoff_number is not null
+    group by lead_id, handoff_number
+),
+
+decisions as (
+    select
+        cycled_events.lead_id,
+        cycled_events.handoff_number,
+        cycled_events.event_id as decision_event_id,
+        cycled_events.stage as decision,
+        cycled_events.changed_at as decided_at,
+        cycled_events.changed_by as decided_by,
+        cycled_events.raw_reason,
+        cycled_events.normalized_reason,
+        reason_map.reason_code as mapped_reason_code,
+        reason_map.reason_category as mapped_reason_category
+    from cycled_events
+    left join reason_map
+        on cycled_events.normalized_reason = reason_map.raw_reason
+    where cycled_events.is_decision
+),
+
+handoffs as (
+    select
+        starts.lead_id,
+        starts.handoff_number,
+        starts.entry_stage,
+        starts.started_at,
+        starts.next_handoff_started_at,
+        case when starts.entry_stage = 'mql' then starts.started_at end as mql_at,
+        assignments.assigned_at,
+        coalesce(assignments.assigned_at, starts.started_at) as review_started_at,
+        decisions.decision_event_id,
+        coalesce(decisions.decision, 'pending') as decision,
+        decisions.decided_at,
+        decisions.decided_by,
+        decisions.raw_reason,
+        decisions.normalized_reason,
+        decisions.mapped_reason_code,
+        decisions.mapped_reason_category,
+        case when decisions.decision = 'accepted' then decisions.decided_at end as accepted_at
+    from starts
+    left join assignments
+        on
+            starts.lead_id = assignments.lead_id
+            and starts.handoff_number = assignments.handoff_number
+    left join decisions
+        on
+            starts.lead_id = decisions.lead_id
+            and starts.handoff_number = decisions.handoff_number
+),
+
+touches as (
+    -- a first touch is an outreach activity or a contacted event
+    select
+        lead_id,
+        occurred_at as touched_at
+    from activities
+    where is_outreach
+    union all
+    select
+        lead_id,
+        changed_at as touched_at
+    from cycled_events
+    where stage = 'contacted'
+),
+
+after_acceptance as (
+    -- what happened at or after acceptance and before the next handoff starts
+    select
+        handoffs.lead_id,
+        handoffs.handoff_number,
+        min(touches.touched_at) as first_touch_at
+    from handoffs
+    inner join touches
+        on
+            handoffs.lead_id = touches.lead_id
+            and touches.touched_at >= handoffs.accepted_at
+            and (
+                handoffs.next_handoff_started_at is null
+                or touches.touched_at < handoffs.next_handoff_started_at
+            )
+    group by handoffs.lead_id, handoffs.handoff_number
+),
+
+progressions as (
+    select
+        handoffs.lead_id,
+        handoffs.handoff_number,
+        bool_or(cycled_events.stage = 'sql') as reached_sql,
+        bool_or(cycled_events.stage = 'opportunity') as reached_opportunity
+    from handoffs
+    inner join cycled_events
+        on
+            handoffs.lead_id = cycled_events.lead_id
+            and cycled_events.stage in ('sql', 'opportunity')
+            and cycled_events.changed_at >= handoffs.accepted_at
+            and (
+                handoffs.next_handoff_started_at is null
+                or cycled_events.changed_at < handoffs.next_handoff_started_at
+            )
+    group by handoffs.lead_id, handoffs.handoff_number
+),
+
+final as (
+    select
+        handoffs.lead_id || '-' || handoffs.handoff_number as handoff_id,
+        handoffs.lead_id,
+        handoffs.handoff_number,
+        handoffs.entry_stage,
+        handoffs.started_at,
+        handoffs.next_handoff_started_at,
+        handoffs.mql_at,
+        handoffs.assigned_at,
+        handoffs.review_started_at,
+        handoffs.decision,
+        handoffs.decided_at,
+        handoffs.decided_by,
+        handoffs.decision_event_id,
+        handoffs.raw_reason,
+        -- reasons are rejection facts: blank -> unspecified, not in the map ->
+        -- unmapped; those (and `other`) take their decision's category
+        case
+            when handoffs.decision not in ('recycled', 'disqualified') then null
+            when handoffs.normalized_reason is null then 'unspecified'
+            when handoffs.mapped_reason_code is null then 'unmapped'
+            else handoffs.mapped_reason_code
+        end as reason_code,
+        case
+            when handoffs.decision not in ('recycled', 'disqualified') then null
+            when handoffs.mapped_reason_category is not null
+                then handoffs.mapped_reason_category
+            when handoffs.decision = 'recycled' then 'recycle'
+            else 'disqualify'
+        end as reason_category,
+        handoffs.decision in ('recycled', 'disqualified')
+        and handoffs.normalized_reason is not null
+        and handoffs.mapped_reason_code is null as is_unmapped_reason,
+        handoffs.accepted_at,
+        after_acceptance.first_touch_at,
+        {{ hours_between('handoffs.review_started_at', 'handoffs.decided_at') }} as tta_hours,
+        {{ hours_between('handoffs.accepted_at', 'after_acceptance.first_touch_at') }}
+            as ttft_hours,
+        coalesce(progressions.reached_sql, false) as reached_sql,
+        coalesce(progressions.reached_opportunity, false) as reached_opportunity,
+        coalesce(
+            handoffs.decision = 'recycled'
+            and max(case when handoffs.decision = 'accepted' then handoffs.handoff_number end)
+                over (partition by handoffs.lead_id)
+            > handoffs.handoff_number,
+            false
+        ) as is_recycled_then_accepted
+    from handoffs
+    left join after_acceptance
+        on
+            handoffs.lead_id = after_acceptance.lead_id
+            and handoffs.handoff_number = after_acceptance.handoff_number
+    left join progressions
+        on
+            handoffs.lead_id = progressions.lead_id
+            and handoffs.handoff_number = progressions.handoff_number
+)
+
+select * from final

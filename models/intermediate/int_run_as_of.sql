@@ -1,0 +1,20 @@
+-- The report date every SLA flag is measured against: the var as_of when set,
+-- else the latest _loaded_at of the raw status log (contract: never the wall
+-- clock, so a rebuild of the same data gives the same numbers).
+with
+
+judged_events as (
+    select * from {{ ref('base_crm__lead_status_history') }}
+),
+
+final as (
+    select
+        {% if var('as_of') %}
+            cast('{{ var("as_of") }}' as timestamp) as as_of
+        {% else %}
+            max(loaded_at) as as_of
+        {% endif %}
+    from judged_events
+)
+
+select * from final

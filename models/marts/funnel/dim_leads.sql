@@ -1,0 +1,45 @@
+-- One row per lead of `leads` (latest row), current attributes, no raw PII:
+-- the email only as a salted hash (var email_hash_salt).
+with
+
+lead_attributes as (
+    select * from {{ ref('int_lead_attributes') }}
+),
+
+events as (
+    select * from {{ ref('stg_crm__lead_status_history') }}
+),
+
+latest_events as (
+    select
+        lead_id,
+        stage as current_stage,
+        changed_at as current_stage_entered_at
+    from events
+    qualify row_number() over (partition by lead_id order by event_sequence desc) = 1
+),
+
+final as (
+    select
+        lead_attributes.lead_id,
+        lead_attributes.created_at,
+        lead_attributes.updated_at,
+        lead_attributes.lead_source,
+        lead_attributes.channel,
+        lead_attributes.segment,
+        lead_attributes.region,
+        lead_attributes.industry,
+        lead_attributes.is_existing_customer,
+        lead_attributes.motion,
+        lead_attributes.priority,
+        lead_attributes.owner_id,
+        lead_attributes.email_hash,
+        latest_events.current_stage,
+        latest_events.current_stage_entered_at
+    from lead_attributes
+    left join latest_events
+        on lead_attributes.lead_id = latest_events.lead_id
+    where not lead_attributes.is_orphan_lead
+)
+
+select * from final

@@ -1,0 +1,27 @@
+-- One row per recycled or disqualified handoff, with its reason.
+with
+
+handoffs as (
+    select * from {{ ref('fct_lead_handoffs') }}
+),
+
+final as (
+    select
+        handoff_id,
+        lead_id,
+        decision,
+        decided_at as rejected_at,
+        cast(date_trunc('month', decided_at) as date) as rejected_month,
+        reason_code,
+        reason_category,
+        raw_reason,
+        decided_by,
+        lead_source,
+        segment,
+        region,
+        channel
+    from handoffs
+    where decision in ('recycled', 'disqualified')
+)
+
+select * from final

@@ -1,0 +1,76 @@
+-- Per raw file: every raw row is clean or dropped, never lost
+-- (raw_rows = clean_rows + dropped_rows, tested).
+with
+
+judged_events as (
+    select * from {{ ref('base_crm__lead_status_history') }}
+),
+
+judged_leads as (
+    select * from {{ ref('base_crm__leads') }}
+),
+
+judged_activities as (
+    select * from {{ ref('base_crm__activities') }}
+),
+
+issues as (
+    select * from {{ ref('dq_issues') }}
+),
+
+judged_rows as (
+    select
+        'lead_status_history' as source,
+        drop_issue
+    from judged_events
+    union all
+    select
+        'leads' as source,
+        drop_issue
+    from judged_leads
+    union all
+    select
+        'activities' as source,
+        drop_issue
+    from judged_activities
+),
+
+sources as (
+    select source
+    from (values ('lead_status_history'), ('leads'), ('activities')) as known (source)
+),
+
+counted as (
+    select
+        sources.source,
+        count(judged_rows.source) as raw_rows,
+        count(judged_rows.source) filter (where judged_rows.drop_issue is null) as clean_rows,
+        count(judged_rows.source) filter (where judged_rows.drop_issue is not null) as dropped_rows
+    from sources
+    left join judged_rows
+        on sources.source = judged_rows.source
+    group by sources.source
+),
+
+flagged as (
+    select
+        source,
+        count(distinct raw_row_number) as flagged_rows
+    from issues
+    where action = 'flagged'
+    group by source
+),
+
+final as (
+    select
+        counted.source,
+        counted.raw_rows,
+        counted.clean_rows,
+        counted.dropped_rows,
+        coalesce(flagged.flagged_rows, 0) as flagged_rows
+    from counted
+    left join flagged
+        on counted.source = flagged.source
+)
+
+select * from final
