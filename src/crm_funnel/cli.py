@@ -1,0 +1,148 @@
+"""The crm-funnel command line: build, report, validate, generate.
+
+Thin by design: dbt builds, Great Expectations validates, DuckDB answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "sample"
+DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "crm_funnel.duckdb"
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("CRM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve()
+
+
+def run_dbt(args: list[str]) -> bool:
+    """Run one dbt command in the project with its in-repo profile."""
+    os.environ.setdefault("CRM_RAW_DIR", str(DEFAULT_RAW_DIR))
+    os.environ["CRM_RAW_DIR"] = str(Path(os.environ["CRM_RAW_DIR"]).resolve())
+    os.environ["CRM_WAREHOUSE"] = str(warehouse_path())
+    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    # a separate process, so dbt's DuckDB connection is closed when it returns
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), *args, "--project-dir", str(PROJECT_DIR)]
+    command += ["--profiles-dir", str(PROJECT_DIR)]
+    return subprocess.run(command, check=False).returncode == 0
+
+
+def headline(warehouse: Path) -> str:
+    """The numbers a person wants first: SAL rate, median TTA, top rejection reason."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        handoffs, sal_rate, median_tta = connection.execute(
+            """
+            select
+                count(*),
+                count(*) filter (where decision = 'accepted') / nullif(count(*), 0),
+                quantile_cont(tta_hours, 0.5) filter (where decision != 'pending')
+            from main.fct_lead_handoffs
+            where entry_stage = 'mql'
+            """
+        ).fetchone()
+        top = connection.execute(
+            """
+            select reason_code, count(*) as rejections
+            from main.fct_lead_rejections
+            group by reason_code
+            order by rejections desc, reason_code
+            limit 1
+            """
+        ).fetchone()
+        dq = connection.execute(
+            "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary "
+            "order by source"
+        ).fetchall()
+    lines = [
+        f"warehouse: {warehouse}",
+        f"MQL handoffs: {handoffs}",
+        f"SAL rate: {sal_rate:.1%}" if sal_rate is not None else "SAL rate: n/a (no handoffs)",
+        f"median TTA: {median_tta:.2f} h" if median_tta is not None else "median TTA: n/a",
+        f"top rejection reason: {top[0]} ({top[1]})" if top else "top rejection reason: n/a",
+    ]
+    for source, raw, clean, dropped in dq:
+        lines.append(f"{source}: {raw} raw rows = {clean} clean + {dropped} dropped")
+    return "\n".join(lines)
+
+
+def cmd_build(options: argparse.Namespace) -> int:
+    if options.raw_dir:
+        os.environ["CRM_RAW_DIR"] = options.raw_dir
+    if options.warehouse:
+        os.environ["CRM_WAREHOUSE"] = options.warehouse
+    if not run_dbt(["build"]):
+        print("crm-funnel: dbt build failed (see the messages above)", file=sys.stderr)
+        return 1
+    print(headline(warehouse_path()))
+    return 0
+
+
+def cmd_report(options: argparse.Namespace) -> int:
+    print(headline(warehouse_path()))
+    return 0
+
+
+def cmd_validate(options: argparse.Namespace) -> int:
+    from crm_funnel.validate import run_suites
+
+    outcomes = run_suites(warehouse_path(), Path(options.expectations))
+    failed = [o for o in outcomes if not o.success]
+    for o in outcomes:
+        mark = "ok  " if o.success else "FAIL"
+        print(f"{mark} {o.suite}.{o.table} {o.expectation} {o.column or ''} {o.observed}")
+    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_generate(options: argparse.Namespace) -> int:
+    from crm_funnel.generate import build_export, write_export
+
+    export = build_export(options.leads, options.seed)
+    write_export(export, Path(options.out), options.format)
+    print(
+        f"wrote {len(export.events)} events, {len(export.leads)} lead rows, "
+        f"{len(export.activities)} activities to {options.out} ({options.format})"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crm-funnel", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="dbt build on a raw export, then headline numbers")
+    build.add_argument("--raw-dir", help="raw export folder (default: CRM_RAW_DIR or the sample)")
+    build.add_argument("--warehouse", help="DuckDB file (default: CRM_WAREHOUSE)")
+    build.set_defaults(handler=cmd_build)
+
+    report = commands.add_parser("report", help="headline numbers of the built warehouse")
+    report.set_defaults(handler=cmd_report)
+
+    validate = commands.add_parser("validate", help="run the Great Expectations suites")
+    validate.add_argument("--expectations", default=str(PROJECT_DIR / "expectations"))
+    validate.set_defaults(handler=cmd_validate)
+
+    generate = commands.add_parser("generate", help="write a realistic messy raw export")
+    generate.add_argument("--leads", type=int, default=300)
+    generate.add_argument("--out", required=True)
+    generate.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.set_defaults(handler=cmd_generate)
+
+    options = parser.parse_args(argv)
+    return int(options.handler(options))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
