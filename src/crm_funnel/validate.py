@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 @dataclass

@@ -1,0 +1,75 @@
+"""Helpers: write a tiny raw export, build it with the real dbt, query DuckDB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).parent / "dbt"
+
+EVENT_HEADER = "event_id,lead_id,old_status,new_status,changed_at,changed_by,reason,_loaded_at"
+LEAD_HEADER = (
+    "lead_id,created_at,updated_at,lead_source,channel,segment,region,industry,"
+    "is_existing_customer,email,company,owner_id,_loaded_at"
+)
+ACTIVITY_HEADER = "activity_id,lead_id,activity_type,occurred_at,performed_by,_loaded_at"
+
+
+@dataclass
+class Build:
+    returncode: int
+    output: str
+    warehouse: Path
+
+    def rows(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+    def one(self, sql: str) -> tuple:
+        rows = self.rows(sql)
+        assert len(rows) == 1, rows
+        return rows[0]
+
+
+def write_export(folder: Path, events: str, leads: str, activities: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, header, body in [
+        ("lead_status_history", EVENT_HEADER, events),
+        ("leads", LEAD_HEADER, leads),
+        ("activities", ACTIVITY_HEADER, activities),
+    ]:
+        lines = [header] + [line.strip() for line in body.strip().splitlines() if line.strip()]
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def dbt_build(raw_dir: Path, warehouse: Path, *extra: str) -> Build:
+    env = dict(os.environ)
+    env.update(
+        CRM_RAW_DIR=str(raw_dir),
+        CRM_WAREHOUSE=str(warehouse),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    command = [str(DBT), "build", "--project-dir", str(PROJECT_DIR)]
+    command += ["--profiles-dir", str(PROJECT_DIR), "--target-path", str(warehouse.parent / "target")]
+    command += ["--log-path", str(warehouse.parent / "logs"), *extra]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    return Build(done.returncode, done.stdout + done.stderr, warehouse)
+
+
+@pytest.fixture
+def build_export(tmp_path: Path):
+    """Build a raw export given as CSV bodies; returns the Build."""
+
+    def _build(events: str, leads: str, activities: str, *extra: str) -> Build:
+        raw = write_export(tmp_path / "raw", events, leads, activities)
+        return dbt_build(raw, tmp_path / "warehouse.duckdb", *extra)
+
+    return _build
