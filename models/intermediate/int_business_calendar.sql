@@ -9,12 +9,13 @@ holidays as (
 ),
 
 days as (
-    select cast(generated_day as date) as calendar_date
+    -- range() names its one column `range`
+    select cast(range as date) as calendar_date
     from range(
-        cast('{{ var("calendar_start_date") }}' as date),
-        cast('{{ var("calendar_end_date") }}' as date) + 1,
-        interval 1 day
-    ) as spine (generated_day)
+            cast('{{ var("calendar_start_date") }}' as date),
+            cast('{{ var("calendar_end_date") }}' as date) + 1,
+            interval 1 day
+        )
 ),
 
 windows as (
@@ -26,7 +27,8 @@ windows as (
         + interval '{{ var("business_day_start_hour") }} hours' as opens_at,
         case
             when isodow(days.calendar_date) <= 5 and holidays.holiday_date is null
-                then ({{ var("business_day_end_hour") }} - {{ var("business_day_start_hour") }}) * 3600.0
+                then ({{ var("business_day_end_hour") }} - {{ var("business_day_start_hour") }})
+                    * 3600.0
             else 0.0
         end as business_seconds
     from days

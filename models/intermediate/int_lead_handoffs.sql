@@ -111,10 +111,10 @@ after_acceptance as (
     inner join touches
         on
             handoffs.lead_id = touches.lead_id
-            and touches.touched_at >= handoffs.accepted_at
+            and handoffs.accepted_at <= touches.touched_at
             and (
                 handoffs.next_handoff_started_at is null
-                or touches.touched_at < handoffs.next_handoff_started_at
+                or handoffs.next_handoff_started_at > touches.touched_at
             )
     group by handoffs.lead_id, handoffs.handoff_number
 ),
@@ -130,10 +130,10 @@ progressions as (
         on
             handoffs.lead_id = cycled_events.lead_id
             and cycled_events.stage in ('sql', 'opportunity')
-            and cycled_events.changed_at >= handoffs.accepted_at
+            and handoffs.accepted_at <= cycled_events.changed_at
             and (
                 handoffs.next_handoff_started_at is null
-                or cycled_events.changed_at < handoffs.next_handoff_started_at
+                or handoffs.next_handoff_started_at > cycled_events.changed_at
             )
     group by handoffs.lead_id, handoffs.handoff_number
 ),

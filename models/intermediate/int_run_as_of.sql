@@ -1,6 +1,10 @@
 -- The report date every SLA flag is measured against: the var as_of when set,
 -- else the latest _loaded_at of the raw status log (contract: never the wall
 -- clock, so a rebuild of the same data gives the same numbers).
+{%- set as_of_expression = (
+    "cast('" ~ var('as_of') ~ "' as timestamp)" if var('as_of') else 'max(loaded_at)'
+) %}
+
 with
 
 judged_events as (
@@ -8,12 +12,7 @@ judged_events as (
 ),
 
 final as (
-    select
-        {% if var('as_of') %}
-            cast('{{ var("as_of") }}' as timestamp) as as_of
-        {% else %}
-            max(loaded_at) as as_of
-        {% endif %}
+    select {{ as_of_expression }} as as_of
     from judged_events
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 LEAD_SOURCES = [
@@ -25,12 +25,30 @@ LEAD_SOURCES = [
     ("Outbound Prospecting", 0.1),
 ]
 HIGH_INTENT = {"Demo Request", "Pricing Inquiry", "Contact Sales"}
-RECYCLE_REASONS = ["Timing not right", "Bad timing", "No budget", "Not decision maker",
-                   "No current need", "Attempted contact - no response", "Unresponsive", ""]
-DISQUALIFY_REASONS = ["Poor ICP fit", "Wrong company size", "Competitor/Partner", "Spam",
-                      "Fake submission", "Student", "Job seeker", "Existing account",
-                      "Duplicate", "Insufficient contact data", "Wrong territory",
-                      "Budget freeze 2025"]
+RECYCLE_REASONS = [
+    "Timing not right",
+    "Bad timing",
+    "No budget",
+    "Not decision maker",
+    "No current need",
+    "Attempted contact - no response",
+    "Unresponsive",
+    "",
+]
+DISQUALIFY_REASONS = [
+    "Poor ICP fit",
+    "Wrong company size",
+    "Competitor/Partner",
+    "Spam",
+    "Fake submission",
+    "Student",
+    "Job seeker",
+    "Existing account",
+    "Duplicate",
+    "Insufficient contact data",
+    "Wrong territory",
+    "Budget freeze 2025",
+]
 LABELS = {
     "new": ["New", "open", " Inquiry"],
     "mql": ["MQL", "Marketing Qualified Lead", "marketing  qualified"],
@@ -43,13 +61,39 @@ LABELS = {
     "sql": ["SQL", "Sales Qualified Lead"],
     "opportunity": ["Opportunity", "Opportunity Created", "Converted"],
 }
-EVENT_COLUMNS = ["event_id", "lead_id", "old_status", "new_status", "changed_at",
-                 "changed_by", "reason", "_loaded_at"]
-LEAD_COLUMNS = ["lead_id", "created_at", "updated_at", "lead_source", "channel", "segment",
-                "region", "industry", "is_existing_customer", "email", "company", "owner_id",
-                "_loaded_at"]
-ACTIVITY_COLUMNS = ["activity_id", "lead_id", "activity_type", "occurred_at", "performed_by",
-                    "_loaded_at"]
+EVENT_COLUMNS = [
+    "event_id",
+    "lead_id",
+    "old_status",
+    "new_status",
+    "changed_at",
+    "changed_by",
+    "reason",
+    "_loaded_at",
+]
+LEAD_COLUMNS = [
+    "lead_id",
+    "created_at",
+    "updated_at",
+    "lead_source",
+    "channel",
+    "segment",
+    "region",
+    "industry",
+    "is_existing_customer",
+    "email",
+    "company",
+    "owner_id",
+    "_loaded_at",
+]
+ACTIVITY_COLUMNS = [
+    "activity_id",
+    "lead_id",
+    "activity_type",
+    "occurred_at",
+    "performed_by",
+    "_loaded_at",
+]
 
 
 @dataclass
@@ -80,7 +124,7 @@ def _review_delay(rng: random.Random, source: str) -> timedelta:
 def build_export(leads: int, seed: int, start: datetime | None = None) -> Export:
     """Generate `leads` leads with their status history and activities."""
     rng = random.Random(seed)
-    start = start or datetime(2025, 1, 6, tzinfo=timezone.utc)
+    start = start or datetime(2025, 1, 6, tzinfo=UTC)
     span_days = 120
     load_day = start + timedelta(days=span_days + 10)
     loaded = load_day.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -91,45 +135,66 @@ def build_export(leads: int, seed: int, start: datetime | None = None) -> Export
     next_event = 1
     next_activity = 1
 
-    def add_event(lead_id: str, old: str | None, stage: str, at: datetime, by: str,
-                  reason: str = "") -> None:
+    def add_event(
+        lead_id: str, old: str | None, stage: str, at: datetime, by: str, reason: str = ""
+    ) -> None:
         nonlocal next_event
-        events.append({
-            "event_id": f"EV{next_event:06d}", "lead_id": lead_id,
-            "old_status": rng.choice(LABELS[old]) if old else "",
-            "new_status": rng.choice(LABELS[stage]), "changed_at": _iso(rng, at),
-            "changed_by": by, "reason": reason, "_loaded_at": loaded,
-        })
+        events.append(
+            {
+                "event_id": f"EV{next_event:06d}",
+                "lead_id": lead_id,
+                "old_status": rng.choice(LABELS[old]) if old else "",
+                "new_status": rng.choice(LABELS[stage]),
+                "changed_at": _iso(rng, at),
+                "changed_by": by,
+                "reason": reason,
+                "_loaded_at": loaded,
+            }
+        )
         next_event += 1
 
     def add_activity(lead_id: str, kind: str, at: datetime, by: str) -> None:
         nonlocal next_activity
-        activities.append({
-            "activity_id": f"AC{next_activity:06d}", "lead_id": lead_id, "activity_type": kind,
-            "occurred_at": _iso(rng, at), "performed_by": by, "_loaded_at": loaded,
-        })
+        activities.append(
+            {
+                "activity_id": f"AC{next_activity:06d}",
+                "lead_id": lead_id,
+                "activity_type": kind,
+                "occurred_at": _iso(rng, at),
+                "performed_by": by,
+                "_loaded_at": loaded,
+            }
+        )
         next_activity += 1
 
-    sources, weights = zip(*LEAD_SOURCES)
+    sources, weights = zip(*LEAD_SOURCES, strict=True)
     for n in range(1, leads + 1):
         lead_id = f"L{n:05d}"
         source = rng.choices(sources, weights)[0]
         created = start + timedelta(minutes=rng.randrange(span_days * 24 * 60))
         outbound = source == "Outbound Prospecting"
         existing = rng.random() < 0.12
-        lead_rows.append({
-            "lead_id": lead_id, "created_at": _iso(rng, created),
-            "updated_at": _iso(rng, created + timedelta(days=1)),
-            "lead_source": rng.choice([source, source.lower(), f" {source} "]),
-            "channel": rng.choice(["outbound", "Outbound"] if outbound else ["inbound", "Inbound"]),
-            "segment": rng.choice(["SMB", "Mid-Market", "Enterprise", "smb"]),
-            "region": rng.choice(["NA", "EMEA", "APAC", "LATAM", "emea"]),
-            "industry": rng.choice(["Software", "Retail", "Finance", "Healthcare"]),
-            "is_existing_customer": rng.choice(["true", "yes", "1"] if existing
-                                               else ["false", "no", "0"]),
-            "email": f"person{n}@example{n % 7}.com", "company": f"Company {n}",
-            "owner_id": rng.choice(reps), "_loaded_at": loaded,
-        })
+        lead_rows.append(
+            {
+                "lead_id": lead_id,
+                "created_at": _iso(rng, created),
+                "updated_at": _iso(rng, created + timedelta(days=1)),
+                "lead_source": rng.choice([source, source.lower(), f" {source} "]),
+                "channel": rng.choice(
+                    ["outbound", "Outbound"] if outbound else ["inbound", "Inbound"]
+                ),
+                "segment": rng.choice(["SMB", "Mid-Market", "Enterprise", "smb"]),
+                "region": rng.choice(["NA", "EMEA", "APAC", "LATAM", "emea"]),
+                "industry": rng.choice(["Software", "Retail", "Finance", "Healthcare"]),
+                "is_existing_customer": rng.choice(
+                    ["true", "yes", "1"] if existing else ["false", "no", "0"]
+                ),
+                "email": f"person{n}@example{n % 7}.com",
+                "company": f"Company {n}",
+                "owner_id": rng.choice(reps),
+                "_loaded_at": loaded,
+            }
+        )
         at = created
         add_event(lead_id, None, "new", at, "system")
         previous = "new"
@@ -159,8 +224,9 @@ def build_export(leads: int, seed: int, start: datetime | None = None) -> Export
                 previous = "accepted"
                 touch = at + timedelta(hours=rng.expovariate(1 / 10))
                 if rng.random() < 0.7:
-                    add_activity(lead_id, rng.choice(["call", "email", "Email", "linkedin"]),
-                                 touch, rep)
+                    add_activity(
+                        lead_id, rng.choice(["call", "email", "Email", "linkedin"]), touch, rep
+                    )
                 else:
                     add_event(lead_id, previous, "contacted", touch, rep)
                     previous = "contacted"
@@ -180,16 +246,22 @@ def build_export(leads: int, seed: int, start: datetime | None = None) -> Export
                     at += timedelta(days=rng.uniform(14, 60))
                     cycles.append("mql")
             else:
-                add_event(lead_id, previous, "disqualified", at, rep,
-                          rng.choice(DISQUALIFY_REASONS))
+                add_event(
+                    lead_id, previous, "disqualified", at, rep, rng.choice(DISQUALIFY_REASONS)
+                )
                 previous = "disqualified"
             cycle += 1
     _add_dirt(rng, events, lead_rows, activities, loaded)
     return Export(events, lead_rows, activities)
 
 
-def _add_dirt(rng: random.Random, events: list[dict[str, str]], leads: list[dict[str, str]],
-              activities: list[dict[str, str]], loaded: str) -> None:
+def _add_dirt(
+    rng: random.Random,
+    events: list[dict[str, str]],
+    leads: list[dict[str, str]],
+    activities: list[dict[str, str]],
+    loaded: str,
+) -> None:
     """Sprinkle every kind of dirt the contract's cleaning table handles."""
     count = len(events)
     picks = rng.sample(range(count), k=min(count, 14 * max(1, count // 200)))
@@ -212,7 +284,9 @@ def _add_dirt(rng: random.Random, events: list[dict[str, str]], leads: list[dict
             events.append(row)  # missing_lead_id
         elif kind == 4:
             row["event_id"] = row["event_id"] + "T"
-            row["changed_at"] = rng.choice(["31/12/2025 10:00", "not a date", "", "2025-02-30T10:00:00Z"])
+            row["changed_at"] = rng.choice(
+                ["31/12/2025 10:00", "not a date", "", "2025-02-30T10:00:00Z"]
+            )
             events.append(row)  # invalid_timestamp
         elif kind == 5:
             row["event_id"] = row["event_id"] + "F"
@@ -249,18 +323,29 @@ def _add_dirt(rng: random.Random, events: list[dict[str, str]], leads: list[dict
             stale["updated_at"] = "2024-12-01T00:00:00Z"
             stale["segment"] = "Enterprise"
             leads.append(stale)  # superseded_lead_row
-    events.append({"event_id": "EVBEFORE", "lead_id": leads[0]["lead_id"], "old_status": "",
-                   "new_status": "New", "changed_at": "2024-06-01T00:00:00Z", "changed_by": "",
-                   "reason": "", "_loaded_at": loaded})  # before_lead_created
+    events.append(
+        {
+            "event_id": "EVBEFORE",
+            "lead_id": leads[0]["lead_id"],
+            "old_status": "",
+            "new_status": "New",
+            "changed_at": "2024-06-01T00:00:00Z",
+            "changed_by": "",
+            "reason": "",
+            "_loaded_at": loaded,
+        }
+    )  # before_lead_created
     rng.shuffle(events)
 
 
 def write_export(export: Export, out: Path, fmt: str = "csv") -> None:
     """Write the three files into `out` as CSV or Parquet."""
     out.mkdir(parents=True, exist_ok=True)
-    tables = [("lead_status_history", EVENT_COLUMNS, export.events),
-              ("leads", LEAD_COLUMNS, export.leads),
-              ("activities", ACTIVITY_COLUMNS, export.activities)]
+    tables = [
+        ("lead_status_history", EVENT_COLUMNS, export.events),
+        ("leads", LEAD_COLUMNS, export.leads),
+        ("activities", ACTIVITY_COLUMNS, export.activities),
+    ]
     for name, columns, rows in tables:
         for stale in out.glob(f"{name}.*"):
             stale.unlink()
@@ -274,7 +359,9 @@ def write_export(export: Export, out: Path, fmt: str = "csv") -> None:
             import pyarrow.parquet as pq
 
             data = {column: [row[column] or None for row in rows] for column in columns}
-            pq.write_table(pa.table(data, schema=pa.schema([(c, pa.string()) for c in columns])),
-                           out / f"{name}.parquet")
+            pq.write_table(
+                pa.table(data, schema=pa.schema([(c, pa.string()) for c in columns])),
+                out / f"{name}.parquet",
+            )
         else:
             raise ValueError(f"unknown format {fmt!r}: expected csv or parquet")

@@ -58,7 +58,12 @@ def dbt_build(raw_dir: Path, warehouse: Path, *extra: str) -> Build:
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     command = [str(DBT), "build", "--project-dir", str(PROJECT_DIR)]
-    command += ["--profiles-dir", str(PROJECT_DIR), "--target-path", str(warehouse.parent / "target")]
+    command += [
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(warehouse.parent / "target"),
+    ]
     command += ["--log-path", str(warehouse.parent / "logs"), *extra]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     return Build(done.returncode, done.stdout + done.stderr, warehouse)

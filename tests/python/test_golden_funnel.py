@@ -88,38 +88,59 @@ def test_handoffs_found(golden):
 def test_recycle_then_reaccept_cycle(golden):
     # L1-1: assigned 10:00Z, recycled 13:00+02:00 = 11:00Z -> 1 h; reason Bad timing
     assert handoff(
-        golden, "L1-1",
+        golden,
+        "L1-1",
         "entry_stage, decision, tta_hours, tta_business_hours, reason_code, reason_category,"
         " is_recycled_then_accepted, is_accept_sla_met",
     ) == ("mql", "recycled", 1.0, 1.0, "timing", "recycle", True, True)
     # L1-2: re-MQL 09:00, routed 09:30, SAL 16:30 -> 7 h > 4 h high-priority SLA
     # first touch: call a1 next day 10:00 (a0 is before acceptance, a2 is a note)
     row = handoff(
-        golden, "L1-2",
+        golden,
+        "L1-2",
         "mql_at, assigned_at, review_started_at, decision, tta_hours, tta_business_hours,"
         " first_touch_at, ttft_hours, ttft_business_hours, is_accept_sla_met,"
         " is_first_touch_sla_met, reached_sql, reached_opportunity, priority, handoff_number",
     )
     assert row == (
-        datetime(2024, 1, 10, 9), datetime(2024, 1, 10, 9, 30), datetime(2024, 1, 10, 9, 30),
-        "accepted", 7.0, 7.0, datetime(2024, 1, 11, 10), 17.5, 1.5, False, True, True, False,
-        "high", 2,
+        datetime(2024, 1, 10, 9),
+        datetime(2024, 1, 10, 9, 30),
+        datetime(2024, 1, 10, 9, 30),
+        "accepted",
+        7.0,
+        7.0,
+        datetime(2024, 1, 11, 10),
+        17.5,
+        1.5,
+        False,
+        True,
+        True,
+        False,
+        "high",
+        2,
     )
 
 
 def test_superseded_event_and_lead_rows(golden):
     # e21 was corrected: decided_by from the later load; L1's latest lead row wins
     assert handoff(golden, "L2-1", "decided_by, tta_hours, reason_code, motion") == (
-        "u9", 2.0, "spam_invalid", "expansion")
+        "u9",
+        2.0,
+        "spam_invalid",
+        "expansion",
+    )
     assert golden.one("select lead_source, priority from dim_leads where lead_id = 'L1'") == (
-        "Demo Request", "high")
+        "Demo Request",
+        "high",
+    )
 
 
 def test_direct_acceptance(golden):
     # L3 starts with an acceptance: a direct handoff decided at once, touched by
     # its contacted event an hour later
     assert handoff(
-        golden, "L3-1",
+        golden,
+        "L3-1",
         "entry_stage, mql_at, decision, tta_hours, ttft_hours, ttft_business_hours, channel",
     ) == ("direct", None, "accepted", 0.0, 1.0, 1.0, "outbound")
 
@@ -133,14 +154,19 @@ def test_pending_past_sla(golden):
 
 def test_orphan_lead_with_unmapped_reason(golden):
     assert handoff(
-        golden, "L5-1",
+        golden,
+        "L5-1",
         "lead_source, segment, channel, region, motion, priority, reason_code, reason_category",
     ) == ("unknown", "unknown", "unknown", "unknown", "unknown", "standard", "unmapped", "recycle")
 
 
 def test_decision_without_handoff_and_unspecified_reason(golden):
     assert handoff(golden, "L6-1", "handoff_number, reason_code, reason_category, tta_hours") == (
-        1, "unspecified", "disqualify", 1.0)
+        1,
+        "unspecified",
+        "disqualify",
+        1.0,
+    )
     history = golden.rows(
         "select stage, handoff_number from fct_lead_stage_history"
         " where lead_id = 'L6' order by stage_sequence"
@@ -236,16 +262,21 @@ def test_no_mart_exposes_an_email(golden):
         " where table_schema in ('main', 'intermediate') and data_type = 'VARCHAR'"
     )
     for schema, table, column in tables:
-        (hits,) = golden.one(
-            f'select count(*) from {schema}.{table} where "{column}" like \'%@%\''
-        )
+        (hits,) = golden.one(f"select count(*) from {schema}.{table} where \"{column}\" like '%@%'")
         assert hits == 0, f"{schema}.{table}.{column} holds an email-shaped value"
 
 
 def test_rebuild_gives_identical_marts(golden, tmp_path):
     again = dbt_build(golden.warehouse.parent / "raw", tmp_path / "again.duckdb")
     assert again.returncode == 0, again.output[-2000:]
-    for table in ["fct_lead_handoffs", "fct_lead_stage_history", "rpt_sal_rates_weekly",
-                  "rpt_sal_rates_by_source", "rpt_rejection_reasons", "dim_leads", "dq_issues"]:
+    for table in [
+        "fct_lead_handoffs",
+        "fct_lead_stage_history",
+        "rpt_sal_rates_weekly",
+        "rpt_sal_rates_by_source",
+        "rpt_rejection_reasons",
+        "dim_leads",
+        "dq_issues",
+    ]:
         query = f"select * from {table} order by all"
         assert golden.rows(query) == again.rows(query), table

@@ -64,12 +64,22 @@ def test_empty_export_builds_empty_marts(tmp_path):
     raw = write_export(tmp_path / "raw", "", "", "")
     build = dbt_build(raw, tmp_path / "w.duckdb")
     assert build.returncode == 0, build.output[-3000:]
-    for table in ["fct_lead_handoffs", "fct_lead_rejections", "fct_lead_stage_history",
-                  "rpt_sal_rates_weekly", "rpt_sal_rates_by_source", "rpt_rejection_reasons",
-                  "dim_leads", "dq_issues"]:
+    for table in [
+        "fct_lead_handoffs",
+        "fct_lead_rejections",
+        "fct_lead_stage_history",
+        "rpt_sal_rates_weekly",
+        "rpt_sal_rates_by_source",
+        "rpt_rejection_reasons",
+        "dim_leads",
+        "dq_issues",
+    ]:
         assert build.one(f"select count(*) from {table}") == (0,), table
     assert build.rows("select source, raw_rows from dq_load_summary order by source") == [
-        ("activities", 0), ("lead_status_history", 0), ("leads", 0)]
+        ("activities", 0),
+        ("lead_status_history", 0),
+        ("leads", 0),
+    ]
 
 
 def test_parquet_export_gives_the_same_marts_as_csv(raw, tmp_path):

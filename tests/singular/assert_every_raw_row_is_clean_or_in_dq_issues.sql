@@ -3,47 +3,78 @@
 with
 
 judged as (
-    select 'lead_status_history' as source, raw_row_number, drop_issue
+    select
+        'lead_status_history' as source,
+        raw_row_number,
+        drop_issue
     from {{ ref('base_crm__lead_status_history') }}
     union all
-    select 'leads' as source, raw_row_number, drop_issue
+    select
+        'leads' as source,
+        raw_row_number,
+        drop_issue
     from {{ ref('base_crm__leads') }}
     union all
-    select 'activities' as source, raw_row_number, drop_issue
+    select
+        'activities' as source,
+        raw_row_number,
+        drop_issue
     from {{ ref('base_crm__activities') }}
 ),
 
 dropped as (
-    select source, raw_row_number, count(*) as drops
+    select
+        source,
+        raw_row_number,
+        count(*) as drops
     from {{ ref('dq_issues') }}
     where action = 'dropped'
     group by source, raw_row_number
 ),
 
 raw_rows as (
-    select 'lead_status_history' as source, count(*) as raw_rows
+    select
+        'lead_status_history' as source,
+        count(*) as raw_rows
     from {{ source('crm', 'lead_status_history') }}
     union all
-    select 'leads' as source, count(*) as raw_rows
+    select
+        'leads' as source,
+        count(*) as raw_rows
     from {{ source('crm', 'leads') }}
     union all
-    select 'activities' as source, count(*) as raw_rows
+    select
+        'activities' as source,
+        count(*) as raw_rows
     from {{ source('crm', 'activities') }}
 ),
 
+judged_counts as (
+    select
+        source,
+        count(*) as judged_rows
+    from judged
+    group by source
+),
+
 mismatches as (
-    select judged.source, judged.raw_row_number, 'drop not reported once' as problem
+    select
+        judged.source,
+        judged.raw_row_number,
+        'drop not reported once' as problem
     from judged
     left join dropped
         on judged.source = dropped.source and judged.raw_row_number = dropped.raw_row_number
     where (judged.drop_issue is null) != (dropped.drops is null) or dropped.drops > 1
     union all
-    select raw_rows.source, null as raw_row_number, 'judged rows differ from raw rows' as problem
+    select
+        raw_rows.source,
+        null as raw_row_number,
+        'judged rows differ from raw rows' as problem
     from raw_rows
-    left join (
-        select source, count(*) as judged_rows from judged group by source
-    ) as counts on raw_rows.source = counts.source
-    where raw_rows.raw_rows != coalesce(counts.judged_rows, 0)
+    left join judged_counts
+        on raw_rows.source = judged_counts.source
+    where raw_rows.raw_rows != coalesce(judged_counts.judged_rows, 0)
 )
 
 select * from mismatches

@@ -36,8 +36,8 @@ judged_rows as (
 ),
 
 sources as (
-    select source
-    from (values ('lead_status_history'), ('leads'), ('activities')) as known (source)
+    -- every raw file gets a row, even when it is empty
+    select unnest(['lead_status_history', 'leads', 'activities']) as source
 ),
 
 counted as (

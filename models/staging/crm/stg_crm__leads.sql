@@ -50,8 +50,8 @@ final as (
         case
             when {{ blank_to_null('kept.email') }} is not null
                 then sha256(
-                    '{{ var("email_hash_salt") }}' || lower(trim(kept.email))
-                )
+                        '{{ var("email_hash_salt") }}' || lower(trim(kept.email))
+                    )
         end as email_hash,
         kept.is_invalid_created_at
     from kept

@@ -27,9 +27,9 @@ ranked as (
         case
             when activity_id is not null
                 then row_number() over (
-                    partition by activity_id
-                    order by loaded_at desc nulls last, raw_row_number desc
-                )
+                        partition by activity_id
+                        order by loaded_at desc nulls last, raw_row_number desc
+                    )
             else 1
         end as activity_id_rank,
         first_value(raw_row_number) over (

@@ -59,9 +59,9 @@ by_event_id as (
         case
             when event_id is not null
                 then row_number() over (
-                    partition by event_id
-                    order by loaded_at desc nulls last, raw_row_number desc
-                )
+                        partition by event_id
+                        order by loaded_at desc nulls last, raw_row_number desc
+                    )
             else 1
         end as event_id_rank,
         first_value(content_key) over (
@@ -85,10 +85,10 @@ by_content as (
                 and stage is not null
                 and changed_at is not null
                 then row_number() over (
-                    partition by
-                        event_id_rank = 1, lead_id, stage, changed_at
-                    order by event_id nulls last, raw_row_number
-                )
+                        partition by
+                            event_id_rank = 1, lead_id, stage, changed_at
+                        order by event_id nulls last, raw_row_number
+                    )
             else 1
         end as content_rank
     from by_event_id
@@ -179,7 +179,10 @@ final as (
             when judged.early_drop_issue = 'invalid_loaded_at'
                 then '_loaded_at=' || coalesce('''' || judged.loaded_at_text || '''', 'null')
             when judged.early_drop_issue = 'future_timestamp'
-                then 'changed_at ' || judged.changed_at_text || ' is after _loaded_at ' || judged.loaded_at_text
+                then 'changed_at '
+                    || judged.changed_at_text
+                    || ' is after _loaded_at '
+                    || judged.loaded_at_text
             when judged.early_drop_issue = 'unknown_status'
                 then 'new_status=' || coalesce('''' || judged.new_status || '''', 'null')
             when kept_ordered.is_repeated_stage

@@ -35,12 +35,12 @@ ranked as (
         case
             when lead_id is not null
                 then row_number() over (
-                    partition by lead_id
-                    order by
-                        updated_at desc nulls last,
-                        loaded_at desc nulls last,
-                        raw_row_number desc
-                )
+                        partition by lead_id
+                        order by
+                            updated_at desc nulls last,
+                            loaded_at desc nulls last,
+                            raw_row_number desc
+                    )
         end as lead_row_rank,
         first_value(raw_row_number) over (
             partition by lead_id
