@@ -86,19 +86,21 @@ handoffs as (
             and starts.handoff_number = decisions.handoff_number
 ),
 
-touches as (
+post_acceptance_events as (
     -- a first touch is an outreach activity or a contacted event
     select
         lead_id,
-        occurred_at as touched_at
+        occurred_at as happened_at,
+        'touch' as kind
     from activities
     where is_outreach
     union all
     select
         lead_id,
-        changed_at as touched_at
+        changed_at as happened_at,
+        case when stage = 'contacted' then 'touch' else stage end as kind
     from cycled_events
-    where stage = 'contacted'
+    where stage in ('contacted', 'sql', 'opportunity')
 ),
 
 after_acceptance as (
@@ -106,34 +108,18 @@ after_acceptance as (
     select
         handoffs.lead_id,
         handoffs.handoff_number,
-        min(touches.touched_at) as first_touch_at
+        min(post_acceptance_events.happened_at)
+        filter (where post_acceptance_events.kind = 'touch') as first_touch_at,
+        bool_or(post_acceptance_events.kind = 'sql') as reached_sql,
+        bool_or(post_acceptance_events.kind = 'opportunity') as reached_opportunity
     from handoffs
-    inner join touches
+    inner join post_acceptance_events
         on
-            handoffs.lead_id = touches.lead_id
-            and handoffs.accepted_at <= touches.touched_at
+            handoffs.lead_id = post_acceptance_events.lead_id
+            and handoffs.accepted_at <= post_acceptance_events.happened_at
             and (
                 handoffs.next_handoff_started_at is null
-                or handoffs.next_handoff_started_at > touches.touched_at
-            )
-    group by handoffs.lead_id, handoffs.handoff_number
-),
-
-progressions as (
-    select
-        handoffs.lead_id,
-        handoffs.handoff_number,
-        bool_or(cycled_events.stage = 'sql') as reached_sql,
-        bool_or(cycled_events.stage = 'opportunity') as reached_opportunity
-    from handoffs
-    inner join cycled_events
-        on
-            handoffs.lead_id = cycled_events.lead_id
-            and cycled_events.stage in ('sql', 'opportunity')
-            and handoffs.accepted_at <= cycled_events.changed_at
-            and (
-                handoffs.next_handoff_started_at is null
-                or handoffs.next_handoff_started_at > cycled_events.changed_at
+                or handoffs.next_handoff_started_at > post_acceptance_events.happened_at
             )
     group by handoffs.lead_id, handoffs.handoff_number
 ),
@@ -177,8 +163,8 @@ final as (
         {{ hours_between('handoffs.review_started_at', 'handoffs.decided_at') }} as tta_hours,
         {{ hours_between('handoffs.accepted_at', 'after_acceptance.first_touch_at') }}
             as ttft_hours,
-        coalesce(progressions.reached_sql, false) as reached_sql,
-        coalesce(progressions.reached_opportunity, false) as reached_opportunity,
+        coalesce(after_acceptance.reached_sql, false) as reached_sql,
+        coalesce(after_acceptance.reached_opportunity, false) as reached_opportunity,
         coalesce(
             handoffs.decision = 'recycled'
             and max(case when handoffs.decision = 'accepted' then handoffs.handoff_number end)
@@ -191,10 +177,6 @@ final as (
         on
             handoffs.lead_id = after_acceptance.lead_id
             and handoffs.handoff_number = after_acceptance.handoff_number
-    left join progressions
-        on
-            handoffs.lead_id = progressions.lead_id
-            and handoffs.handoff_number = progressions.handoff_number
 )
 
 select * from final
