@@ -102,3 +102,30 @@ def test_parquet_export_gives_the_same_marts_as_csv(raw, tmp_path):
         "select mql_handoffs, accepted, recycled, sal_rate, median_tta_hours"
         " from rpt_sal_rates_weekly"
     ) == (2, 1, 1, 0.5, 1.75)
+
+
+def test_crlf_line_endings_and_quoted_commas_are_read(raw, tmp_path):
+    for path in raw.glob("*.csv"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    with (raw / "activities.csv").open("ab") as handle:
+        handle.write(b'a2,L2,"email, follow-up",2024-01-09T09:30:00Z,u1,2024-01-15T00:00:00Z\r\n')
+    build = dbt_build(raw, tmp_path / "w.duckdb")
+    assert build.returncode == 0, build.output[-3000:]
+    assert build.rows(
+        "select activity_id, activity_type from staging.stg_crm__activities order by 1"
+    ) == [("a1", "email"), ("a2", "email, follow-up")]
+    # the quoted type is not an outreach type, so L2's handoff (recycled) is unchanged
+    assert build.one("select mql_handoffs, accepted, recycled from rpt_sal_rates_weekly") == (
+        2,
+        1,
+        1,
+    )
+
+
+def test_non_utf8_file_names_the_file(raw, tmp_path):
+    with (raw / "activities.csv").open("ab") as handle:
+        handle.write(b"a2,L1,note,2024-01-08T12:00:00Z,\xe9\xff,2024-01-15T00:00:00Z\n")
+    build = dbt_build(raw, tmp_path / "w.duckdb")
+    assert build.returncode != 0
+    assert "activities.csv" in build.output
+    assert "utf-8" in build.output.lower()
