@@ -3,23 +3,7 @@
 with
 
 judged as (
-    select
-        'lead_status_history' as source,
-        raw_row_number,
-        drop_issue
-    from {{ ref('base_crm__lead_status_history') }}
-    union all
-    select
-        'leads' as source,
-        raw_row_number,
-        drop_issue
-    from {{ ref('base_crm__leads') }}
-    union all
-    select
-        'activities' as source,
-        raw_row_number,
-        drop_issue
-    from {{ ref('base_crm__activities') }}
+    select * from {{ ref('int_raw_rows_judged') }}
 ),
 
 dropped as (

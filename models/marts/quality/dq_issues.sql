@@ -12,8 +12,8 @@ judged_leads as (
     select * from {{ ref('base_crm__leads') }}
 ),
 
-judged_activities as (
-    select * from {{ ref('base_crm__activities') }}
+judged_rows as (
+    select * from {{ ref('int_raw_rows_judged') }}
 ),
 
 cycled_events as (
@@ -26,33 +26,13 @@ handoffs as (
 
 drops as (
     select
-        'lead_status_history' as source,
+        source,
         row_key,
         raw_row_number,
         drop_issue as issue,
         'dropped' as action,
         drop_detail as detail
-    from judged_events
-    where drop_issue is not null
-    union all
-    select
-        'leads' as source,
-        row_key,
-        raw_row_number,
-        drop_issue as issue,
-        'dropped' as action,
-        drop_detail as detail
-    from judged_leads
-    where drop_issue is not null
-    union all
-    select
-        'activities' as source,
-        row_key,
-        raw_row_number,
-        drop_issue as issue,
-        'dropped' as action,
-        drop_detail as detail
-    from judged_activities
+    from judged_rows
     where drop_issue is not null
 ),
 

@@ -2,37 +2,12 @@
 -- (raw_rows = clean_rows + dropped_rows, tested).
 with
 
-judged_events as (
-    select * from {{ ref('base_crm__lead_status_history') }}
-),
-
-judged_leads as (
-    select * from {{ ref('base_crm__leads') }}
-),
-
-judged_activities as (
-    select * from {{ ref('base_crm__activities') }}
+judged_rows as (
+    select * from {{ ref('int_raw_rows_judged') }}
 ),
 
 issues as (
     select * from {{ ref('dq_issues') }}
-),
-
-judged_rows as (
-    select
-        'lead_status_history' as source,
-        drop_issue
-    from judged_events
-    union all
-    select
-        'leads' as source,
-        drop_issue
-    from judged_leads
-    union all
-    select
-        'activities' as source,
-        drop_issue
-    from judged_activities
 ),
 
 sources as (

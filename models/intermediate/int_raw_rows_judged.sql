@@ -1,0 +1,44 @@
+-- Every raw row of every file with its verdict: one union read by dq_issues,
+-- dq_load_summary and the nothing-is-lost test, so the three agree by
+-- construction.
+with
+
+judged_events as (
+    select * from {{ ref('base_crm__lead_status_history') }}
+),
+
+judged_leads as (
+    select * from {{ ref('base_crm__leads') }}
+),
+
+judged_activities as (
+    select * from {{ ref('base_crm__activities') }}
+),
+
+final as (
+    select
+        'lead_status_history' as source,
+        raw_row_number,
+        row_key,
+        drop_issue,
+        drop_detail
+    from judged_events
+    union all
+    select
+        'leads' as source,
+        raw_row_number,
+        row_key,
+        drop_issue,
+        drop_detail
+    from judged_leads
+    union all
+    select
+        'activities' as source,
+        raw_row_number,
+        row_key,
+        drop_issue,
+        drop_detail
+    from judged_activities
+)
+
+select * from final
