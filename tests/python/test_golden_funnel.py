@@ -280,3 +280,16 @@ def test_rebuild_gives_identical_marts(golden, tmp_path):
     ]:
         query = f"select * from {table} order by all"
         assert golden.rows(query) == again.rows(query), table
+
+
+def test_as_of_var_moves_the_sla_clock(golden, tmp_path):
+    # at 2024-01-11 12:00 L4 has waited 1.5 h of its 4 h: pending inside the SLA
+    build = dbt_build(
+        golden.warehouse.parent / "raw",
+        tmp_path / "as_of.duckdb",
+        "--vars",
+        "{as_of: '2024-01-11T12:00:00Z'}",
+    )
+    assert build.returncode == 0, build.output[-2000:]
+    assert handoff(build, "L4-1", "is_pending_past_sla, is_accept_sla_met") == (False, None)
+    assert build.one("select pending_past_sla from rpt_sal_rates_weekly") == (0,)
