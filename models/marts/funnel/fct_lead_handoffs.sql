@@ -50,73 +50,86 @@ business_hours as (
         on cast(local_times.first_touch_local as date) = touch_day.calendar_date
 ),
 
-final as (
+clocked as (
+    -- where each handoff stands against its SLAs at as_of, computed once
     select
-        handoffs.handoff_id,
-        handoffs.lead_id,
-        handoffs.handoff_number,
-        handoffs.entry_stage,
-        handoffs.mql_at,
-        handoffs.assigned_at,
-        handoffs.review_started_at,
-        handoffs.decision,
-        handoffs.decided_at,
-        handoffs.decided_by,
-        handoffs.reason_code,
-        handoffs.reason_category,
-        handoffs.accepted_at,
-        handoffs.first_touch_at,
-        handoffs.tta_hours,
-        business_hours.tta_business_hours,
-        handoffs.ttft_hours,
-        business_hours.ttft_business_hours,
+        handoffs.*,
         lead_attributes.priority,
         lead_attributes.accept_sla_hours,
-        -- contract: decided -> within SLA; pending -> null inside the SLA,
-        -- false once past it
-        case
-            when handoffs.decision != 'pending'
-                then handoffs.tta_hours <= lead_attributes.accept_sla_hours
-            when
-                {{ hours_between('handoffs.review_started_at', 'run_as_of.as_of') }}
-                > lead_attributes.accept_sla_hours
-                then false
-        end as is_accept_sla_met,
-        coalesce(
-            handoffs.decision = 'pending'
-            and {{ hours_between('handoffs.review_started_at', 'run_as_of.as_of') }}
-            > lead_attributes.accept_sla_hours,
-            false
-        ) as is_pending_past_sla,
-        case
-            when handoffs.accepted_at is null then null
-            when handoffs.first_touch_at is not null
-                then handoffs.ttft_hours <= lead_attributes.first_touch_sla_hours
-            when
-                {{ hours_between('handoffs.accepted_at', 'run_as_of.as_of') }}
-                > lead_attributes.first_touch_sla_hours
-                then false
-        end as is_first_touch_sla_met,
-        handoffs.reached_sql,
-        handoffs.reached_opportunity,
-        handoffs.is_recycled_then_accepted,
+        lead_attributes.first_touch_sla_hours,
         lead_attributes.lead_source,
         lead_attributes.channel,
         lead_attributes.segment,
         lead_attributes.region,
         lead_attributes.motion,
-        lead_attributes.first_touch_sla_hours,
-        handoffs.raw_reason,
-        handoffs.started_at,
-        cast(date_trunc('week', handoffs.mql_at) as date) as mql_week,
-        cast(date_trunc('month', handoffs.mql_at) as date) as mql_month,
-        lead_attributes.is_orphan_lead
+        lead_attributes.is_orphan_lead,
+        {{ hours_between('handoffs.review_started_at', 'run_as_of.as_of') }}
+        > lead_attributes.accept_sla_hours as is_past_accept_sla_at_as_of,
+        {{ hours_between('handoffs.accepted_at', 'run_as_of.as_of') }}
+        > lead_attributes.first_touch_sla_hours as is_past_first_touch_sla_at_as_of
     from handoffs
     inner join lead_attributes
         on handoffs.lead_id = lead_attributes.lead_id
     cross join run_as_of
+),
+
+final as (
+    select
+        clocked.handoff_id,
+        clocked.lead_id,
+        clocked.handoff_number,
+        clocked.entry_stage,
+        clocked.mql_at,
+        clocked.assigned_at,
+        clocked.review_started_at,
+        clocked.decision,
+        clocked.decided_at,
+        clocked.decided_by,
+        clocked.reason_code,
+        clocked.reason_category,
+        clocked.accepted_at,
+        clocked.first_touch_at,
+        clocked.tta_hours,
+        business_hours.tta_business_hours,
+        clocked.ttft_hours,
+        business_hours.ttft_business_hours,
+        clocked.priority,
+        clocked.accept_sla_hours,
+        -- contract: decided -> within SLA; pending -> null inside the SLA,
+        -- false once past it
+        case
+            when clocked.decision != 'pending'
+                then clocked.tta_hours <= clocked.accept_sla_hours
+            when clocked.is_past_accept_sla_at_as_of then false
+        end as is_accept_sla_met,
+        coalesce(
+            clocked.decision = 'pending'
+            and clocked.is_past_accept_sla_at_as_of,
+            false
+        ) as is_pending_past_sla,
+        case
+            when clocked.accepted_at is null then null
+            when clocked.first_touch_at is not null
+                then clocked.ttft_hours <= clocked.first_touch_sla_hours
+            when clocked.is_past_first_touch_sla_at_as_of then false
+        end as is_first_touch_sla_met,
+        clocked.reached_sql,
+        clocked.reached_opportunity,
+        clocked.is_recycled_then_accepted,
+        clocked.lead_source,
+        clocked.channel,
+        clocked.segment,
+        clocked.region,
+        clocked.motion,
+        clocked.first_touch_sla_hours,
+        clocked.raw_reason,
+        clocked.started_at,
+        cast(date_trunc('week', clocked.mql_at) as date) as mql_week,
+        cast(date_trunc('month', clocked.mql_at) as date) as mql_month,
+        clocked.is_orphan_lead
+    from clocked
     left join business_hours
-        on handoffs.handoff_id = business_hours.handoff_id
+        on clocked.handoff_id = business_hours.handoff_id
 )
 
 select * from final
