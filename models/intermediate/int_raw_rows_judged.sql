@@ -20,6 +20,7 @@ final as (
         'lead_status_history' as source,
         raw_row_number,
         row_key,
+        loaded_at,
         drop_issue,
         drop_detail
     from judged_events
@@ -28,6 +29,7 @@ final as (
         'leads' as source,
         raw_row_number,
         row_key,
+        loaded_at,
         drop_issue,
         drop_detail
     from judged_leads
@@ -36,6 +38,7 @@ final as (
         'activities' as source,
         raw_row_number,
         row_key,
+        loaded_at,
         drop_issue,
         drop_detail
     from judged_activities

@@ -256,6 +256,42 @@ def test_dq_issues_account_for_every_bad_row(golden):
     ]
 
 
+def test_daily_quality_report_by_load_day(golden):
+    # e21's first copy landed on 2024-01-14 and was superseded by the re-send;
+    # everything else landed on 2024-01-15. Events that day: 29 raw rows,
+    # 7 dropped (e11 duplicate id, e30b duplicate content, e41 repeated stage:
+    # 3 duplicates; e80 no lead; e81 unparseable, e82 future: 2 timestamp
+    # failures; e83 unknown status), 4 rows flagged (e42, e50, e51, e60).
+    rows = golden.rows(
+        "select load_date, source, raw_rows, clean_rows, dropped_rows, flagged_rows,"
+        " duplicate_rows, timestamp_failure_rows, dropped_superseded_event,"
+        " dropped_future_timestamp, flagged_orphan_lead, flagged_unmapped_reason"
+        " from rpt_data_quality_daily order by load_date, source"
+    )
+    assert rows == [
+        (date(2024, 1, 14), "lead_status_history", 1, 0, 1, 0, 0, 0, 1, 0, 0, 0),
+        (date(2024, 1, 15), "activities", 4, 3, 1, 0, 1, 0, 0, 0, 0, 0),
+        (date(2024, 1, 15), "lead_status_history", 29, 22, 7, 4, 3, 2, 0, 1, 2, 1),
+        (date(2024, 1, 15), "leads", 7, 6, 1, 0, 0, 0, 0, 0, 0, 0),
+    ]
+    rates = golden.one(
+        "select duplicate_rate, timestamp_failure_rate, dropped_rate from rpt_data_quality_daily"
+        " where load_date = '2024-01-15' and source = 'lead_status_history'"
+    )
+    assert rates == pytest.approx((3 / 29, 2 / 29, 7 / 29))
+
+
+def test_no_raw_pii_column_downstream_of_staging(golden):
+    # only the salted hash of the email may travel past staging
+    columns = golden.rows(
+        "select table_schema || '.' || table_name || '.' || column_name"
+        " from information_schema.columns where table_schema in ('main', 'intermediate')"
+        " and regexp_matches(column_name, '(email|company|first_name|last_name|full_name|phone)')"
+        " and column_name != 'email_hash'"
+    )
+    assert columns == []
+
+
 def test_no_mart_exposes_an_email(golden):
     tables = golden.rows(
         "select table_schema, table_name, column_name from information_schema.columns"

@@ -1,0 +1,26 @@
+{#-
+    dq_issue_codes(action): every issue code the staging and intermediate
+    models can write to dq_issues, for one action ('dropped' or 'flagged').
+    rpt_data_quality_daily has one column per code. The seed dq_issue_types
+    describes each code; a singular test checks both list the same codes, and
+    the report's `*_unlisted_rows` columns (tested to be zero) catch a code
+    written to dq_issues but listed in neither.
+-#}
+{% macro dq_issue_codes(action) %}
+    {%- if action == 'dropped' -%}
+        {{ return([
+            'duplicate_event_id', 'superseded_event', 'duplicate_event_content',
+            'missing_lead_id', 'invalid_loaded_at', 'invalid_timestamp',
+            'future_timestamp', 'unknown_status', 'repeated_stage',
+            'superseded_lead_row', 'duplicate_activity_id',
+        ]) }}
+    {%- elif action == 'flagged' -%}
+        {{ return([
+            'sequence_gap', 'missing_event_id', 'before_lead_created', 'orphan_lead',
+            'decision_without_handoff', 'unmapped_reason', 'invalid_timestamp',
+        ]) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("dq_issue_codes: action must be 'dropped' or 'flagged', got " ~ action) }}
+    {%- endif -%}
+{% endmacro %}
+
