@@ -43,13 +43,19 @@
     {% set pattern = raw_dir() ~ '/' ~ name ~ '.*' %}
     {% set found = run_query("select file from glob(" ~ sql_string(pattern) ~ ") order by file") %}
     {% set candidates = [] %}
+    {% set others = [] %}
     {% for row in found.rows %}
         {% set ext = row[0].split('.')[-1] | lower %}
         {% if ext in ['csv', 'parquet'] %}
             {% do candidates.append(row[0]) %}
+        {% else %}
+            {% do others.append(row[0]) %}
         {% endif %}
     {% endfor %}
-    {% if candidates | length == 0 %}
+    {% if candidates | length == 0 and others %}
+        {{ raw_error(others | join(' and '),
+            "not a CSV or Parquet file; expected " ~ name ~ ".csv or " ~ name ~ ".parquet") }}
+    {% elif candidates | length == 0 %}
         {{ raw_error(raw_dir() ~ '/' ~ name ~ '.csv',
             "file is missing; expected " ~ name ~ ".csv or " ~ name ~ ".parquet") }}
     {% elif candidates | length > 1 %}
@@ -70,6 +76,10 @@
         {{ raw_error(path, "file is empty; expected a header row") }}
     {% endif %}
     {% set line = header.rows[0][0] | replace('\ufeff', '') %}
+    {% if modules.re.search('[\x00-\x08\x0e-\x1f]', line) %}
+        {{ raw_error(path, "is not a text CSV (binary bytes in the first line: a spreadsheet or"
+            ~ " a compressed file?); expected a UTF-8 CSV with a header row") }}
+    {% endif %}
     {% if ',' not in line %}
         {% for delim in [';', '\t', '|'] %}
             {% if delim in line %}
@@ -101,9 +111,16 @@
     {% for column in required if column not in present %}
         {% do missing.append(column) %}
     {% endfor %}
+    {% set unexpected = [] %}
+    {% for column in present if column not in required %}
+        {% do unexpected.append(column) %}
+    {% endfor %}
     {% if missing %}
         {{ raw_error(path, "missing required column" ~ ('s' if missing | length > 1 else '') ~ " "
-            ~ missing | join(', ') ~ "; expected columns of " ~ name ~ ": " ~ required | join(', ')
+            ~ missing | join(', ')
+            ~ ("; unexpected column" ~ ('s' if unexpected | length > 1 else '') ~ " "
+                ~ unexpected | join(', ') ~ " (misspelled?)" if unexpected else "")
+            ~ "; expected columns of " ~ name ~ ": " ~ required | join(', ')
             ~ "; found: " ~ present | join(', ')) }}
     {% endif %}
 {% endmacro %}

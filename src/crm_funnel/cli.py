@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,17 +24,83 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("CRM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve()
 
 
-def run_dbt(args: list[str]) -> bool:
+def validation_docs_path(warehouse: Path) -> Path:
+    """The Data Docs site of the last validation lives next to the warehouse."""
+    return warehouse.with_name(f"{warehouse.stem}_validation")
+
+
+def run_dbt(args: list[str], warehouse: Path | None = None) -> bool:
     """Run one dbt command in the project with its in-repo profile."""
-    os.environ.setdefault("CRM_RAW_DIR", str(DEFAULT_RAW_DIR))
-    os.environ["CRM_RAW_DIR"] = str(Path(os.environ["CRM_RAW_DIR"]).resolve())
-    os.environ["CRM_WAREHOUSE"] = str(warehouse_path())
-    warehouse_path().parent.mkdir(parents=True, exist_ok=True)
+    warehouse = warehouse or warehouse_path()
+    env = dict(os.environ)
+    env["CRM_RAW_DIR"] = str(Path(env.get("CRM_RAW_DIR", DEFAULT_RAW_DIR)).resolve())
+    env["CRM_WAREHOUSE"] = str(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
     # a separate process, so dbt's DuckDB connection is closed when it returns
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args, "--project-dir", str(PROJECT_DIR)]
     command += ["--profiles-dir", str(PROJECT_DIR)]
-    return subprocess.run(command, check=False).returncode == 0
+    return subprocess.run(command, env=env, check=False).returncode == 0
+
+
+def remove_database(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def checkpoint(path: Path) -> None:
+    """Fold a DuckDB write-ahead log into its file, so the file alone is complete."""
+    if path.with_name(path.name + ".wal").exists():
+        import duckdb
+
+        with duckdb.connect(str(path)) as connection:
+            connection.execute("checkpoint")
+
+
+def build_atomically(
+    target: Path, full_refresh: bool, gate: bool, expectations: Path, threads: str | None
+) -> int:
+    """dbt build into a copy of the warehouse; validate; swap in only on success.
+
+    Readers of `target` (a BI tool, a notebook) see the previous complete
+    warehouse until the rename, and keep it if anything fails.
+    """
+    work = target.with_name(f".{target.name}.building")
+    remove_database(work)
+    if target.exists() and not full_refresh:
+        checkpoint(target)
+        shutil.copyfile(target, work)  # incremental models build on the previous state
+    args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    args += ["--threads", threads] if threads else []
+    if not run_dbt(args, warehouse=work):
+        remove_database(work)
+        print(
+            f"crm-funnel: dbt build failed (see the messages above); {target} was not changed",
+            file=sys.stderr,
+        )
+        return 1
+    checkpoint(work)
+    if gate:
+        from crm_funnel.validate import run_suites, summary
+
+        docs = validation_docs_path(target)
+        try:
+            text, passed = summary(run_suites(work, expectations, docs_dir=docs))
+        except BaseException:
+            remove_database(work)
+            raise
+        print("== Great Expectations (release gate)")
+        print(text)
+        print(f"validation report: {docs / 'index.html'}")
+        if not passed:
+            remove_database(work)
+            print(
+                f"crm-funnel: the Great Expectations gate failed; {target} was not changed",
+                file=sys.stderr,
+            )
+            return 1
+    os.replace(work, target)
+    return 0
 
 
 def headline(warehouse: Path) -> str:
@@ -81,11 +148,16 @@ def cmd_build(options: argparse.Namespace) -> int:
         os.environ["CRM_RAW_DIR"] = options.raw_dir
     if options.warehouse:
         os.environ["CRM_WAREHOUSE"] = options.warehouse
-    if not run_dbt(["build"]):
-        print("crm-funnel: dbt build failed (see the messages above)", file=sys.stderr)
-        return 1
-    print(headline(warehouse_path()))
-    return 0
+    status = build_atomically(
+        warehouse_path(),
+        full_refresh=options.full_refresh,
+        gate=not options.skip_gate,
+        expectations=Path(options.expectations),
+        threads=options.threads,
+    )
+    if status == 0:
+        print(headline(warehouse_path()))
+    return status
 
 
 def cmd_report(options: argparse.Namespace) -> int:
@@ -94,15 +166,14 @@ def cmd_report(options: argparse.Namespace) -> int:
 
 
 def cmd_validate(options: argparse.Namespace) -> int:
-    from crm_funnel.validate import run_suites
+    from crm_funnel.validate import run_suites, summary
 
-    outcomes = run_suites(warehouse_path(), Path(options.expectations))
-    failed = [o for o in outcomes if not o.success]
-    for o in outcomes:
-        mark = "ok  " if o.success else "FAIL"
-        print(f"{mark} {o.suite}.{o.table} {o.expectation} {o.column or ''} {o.observed}")
-    print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    docs = Path(options.docs) if options.docs else validation_docs_path(warehouse_path())
+    outcomes = run_suites(warehouse_path(), Path(options.expectations), docs)
+    text, passed = summary(outcomes, verbose=options.verbose)
+    print(text)
+    print(f"validation report: {docs / 'index.html'}")
+    return 0 if passed else 1
 
 
 def cmd_generate(options: argparse.Namespace) -> int:
@@ -121,9 +192,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-funnel", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="dbt build on a raw export, then headline numbers")
+    build = commands.add_parser(
+        "build",
+        help="dbt build into a copy of the warehouse, Great Expectations gate, swap on success",
+    )
     build.add_argument("--raw-dir", help="raw export folder (default: CRM_RAW_DIR or the sample)")
     build.add_argument("--warehouse", help="DuckDB file (default: CRM_WAREHOUSE)")
+    build.add_argument(
+        "--full-refresh", action="store_true", help="rebuild every model from scratch"
+    )
+    build.add_argument(
+        "--skip-gate", action="store_true", help="swap in without running Great Expectations"
+    )
+    build.add_argument("--threads", help="dbt threads (default: CRM_THREADS or the profile's)")
+    build.add_argument("--expectations", default=str(PROJECT_DIR / "expectations"))
     build.set_defaults(handler=cmd_build)
 
     report = commands.add_parser("report", help="headline numbers of the built warehouse")
@@ -131,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
 
     validate = commands.add_parser("validate", help="run the Great Expectations suites")
     validate.add_argument("--expectations", default=str(PROJECT_DIR / "expectations"))
+    validate.add_argument("--docs", help="Data Docs folder (default: next to the warehouse)")
+    validate.add_argument("--verbose", action="store_true", help="print passing checks too")
     validate.set_defaults(handler=cmd_validate)
 
     generate = commands.add_parser("generate", help="write a realistic messy raw export")

@@ -41,6 +41,23 @@ def test_missing_column_names_file_and_column(raw, tmp_path):
     assert build.returncode != 0
     assert "lead_status_history.csv" in build.output
     assert "missing required column changed_at" in build.output
+    assert "unexpected column changed_on (misspelled?)" in build.output
+
+
+def test_spreadsheet_instead_of_csv_is_named(raw, tmp_path):
+    (raw / "leads.csv").rename(raw / "leads.xlsx")
+    build = dbt_build(raw, tmp_path / "w.duckdb")
+    assert build.returncode != 0
+    assert "leads.xlsx: not a CSV or Parquet file" in build.output
+    assert "expected leads.csv or leads.parquet" in build.output
+
+
+def test_binary_file_named_csv_is_explained(raw, tmp_path):
+    # what a zipped spreadsheet saved as .csv starts with
+    (raw / "leads.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00lead_id,created_at\n")
+    build = dbt_build(raw, tmp_path / "w.duckdb")
+    assert build.returncode != 0
+    assert "leads.csv: is not a text CSV" in build.output
 
 
 def test_wrong_delimiter_is_explained(raw, tmp_path):

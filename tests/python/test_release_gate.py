@@ -1,0 +1,117 @@
+"""`crm-funnel build` is atomic: dbt builds into a copy, Great Expectations
+gates it, and the warehouse is swapped only when both pass. A failure at any
+step leaves the previous warehouse's marts exactly as they were."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import write_export
+
+CLI = Path(sys.executable).parent / "crm-funnel"
+LOAD = "2024-01-15T00:00:00Z"
+EVENTS = f"""
+e1,L1,,MQL,2024-01-08T09:00:00Z,system,,{LOAD}
+e2,L1,mql,Accepted,2024-01-08T11:00:00Z,u1,,{LOAD}
+e3,L2,,MQL,2024-01-09T09:00:00Z,system,,{LOAD}
+e4,L2,mql,Nurture,2024-01-09T10:30:00Z,u1,No budget,{LOAD}
+"""
+LEADS = f"""
+L1,2024-01-08T08:00:00Z,2024-01-08T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,a@a.com,A,u1,{LOAD}
+L2,2024-01-09T08:00:00Z,2024-01-09T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,b@b.com,B,u1,{LOAD}
+"""
+ACTIVITIES = f"a1,L1,email,2024-01-08T12:00:00Z,u1,{LOAD}"
+# one more lead, accepted: 3 handoffs if this export ever landed
+MORE_EVENTS = (
+    EVENTS
+    + f"""
+e5,L3,,MQL,2024-01-10T09:00:00Z,system,,{LOAD}
+e6,L3,mql,Accepted,2024-01-10T10:00:00Z,u1,,{LOAD}
+"""
+)
+
+
+def cli_build(raw: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env)
+    return subprocess.run(
+        [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def marts(warehouse: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return {
+            table: connection.execute(f"select * from main.{table} order by all").fetchall()
+            for table in ["fct_lead_handoffs", "rpt_sal_rates_weekly", "dq_load_summary"]
+        }
+
+
+@pytest.fixture
+def built(tmp_path):
+    """A warehouse built from a clean two-lead export, and its marts."""
+    raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
+    warehouse = tmp_path / "wh" / "crm.duckdb"
+    done = cli_build(raw, warehouse)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    before = marts(warehouse)
+    assert len(before["fct_lead_handoffs"]) == 2
+    return raw, warehouse, before
+
+
+def assert_unchanged(warehouse: Path, before: dict, done: subprocess.CompletedProcess) -> None:
+    assert done.returncode != 0
+    assert f"{warehouse} was not changed" in done.stderr
+    assert marts(warehouse) == before
+    leftovers = sorted(p.name for p in warehouse.parent.iterdir() if "building" in p.name)
+    assert leftovers == []
+
+
+def test_model_failure_keeps_the_previous_marts(built, tmp_path):
+    raw, warehouse, before = built
+    write_export(raw, MORE_EVENTS, LEADS, ACTIVITIES)
+    # a non-UTF-8 byte is only found while a model reads the file
+    with (raw / "activities.csv").open("ab") as handle:
+        handle.write(b"a2,L1,note,2024-01-08T12:00:00Z,\xe9\xff,2024-01-15T00:00:00Z\n")
+    assert_unchanged(warehouse, before, cli_build(raw, warehouse))
+
+
+def test_raw_check_failure_keeps_the_previous_marts(built):
+    raw, warehouse, before = built
+    write_export(raw, MORE_EVENTS, LEADS, ACTIVITIES)
+    path = raw / "leads.csv"
+    path.write_text(path.read_text().replace("lead_source", "leadsource", 1))
+    done = cli_build(raw, warehouse)
+    assert "missing required column lead_source" in done.stdout
+    assert_unchanged(warehouse, before, done)
+
+
+def test_failing_expectation_blocks_the_swap_and_writes_a_report(built):
+    raw, warehouse, before = built
+    # a duplicated row is dropped: over a max dropped share of 0 the gate fails
+    write_export(raw, MORE_EVENTS + MORE_EVENTS.strip().splitlines()[-1], LEADS, ACTIVITIES)
+    done = cli_build(raw, warehouse, CRM_MAX_DROPPED_SHARE="0")
+    assert "FAIL marts.distribution: share of rows dropped per source" in done.stdout
+    assert "the Great Expectations gate failed" in done.stderr
+    assert_unchanged(warehouse, before, done)
+    report = warehouse.with_name("crm_validation") / "index.html"
+    assert report.exists()
+    pages = [p.read_text(encoding="utf-8") for p in report.parent.rglob("*.html")]
+    assert any("dropped_share" in page for page in pages)
+
+
+def test_passing_build_swaps_the_new_marts_in(built):
+    raw, warehouse, before = built
+    write_export(raw, MORE_EVENTS, LEADS, ACTIVITIES)
+    done = cli_build(raw, warehouse)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "0 failed" in done.stdout
+    assert len(marts(warehouse)["fct_lead_handoffs"]) == 3
