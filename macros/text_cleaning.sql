@@ -14,3 +14,19 @@
 {% macro blank_to_null(expr) -%}
     nullif(trim({{ expr }}), '')
 {%- endmacro %}
+
+
+{#-
+    row_fingerprint(columns): md5 of the raw text of `columns`, null-safe. Two
+    rows with the same fingerprint carry the same content. Used to break ties
+    and to key rows with a blank id, so that no result depends on where a row
+    sits in the export file (shuffling the rows changes no mart).
+-#}
+{% macro row_fingerprint(columns) -%}
+    md5(concat_ws(
+        chr(31)
+        {%- for column in columns %},
+        coalesce({{ column }}, chr(30))
+        {%- endfor %}
+    ))
+{%- endmacro %}

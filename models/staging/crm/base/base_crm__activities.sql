@@ -16,25 +16,29 @@ parsed as (
         {{ blank_to_null('performed_by') }} as performed_by,
         _loaded_at as loaded_at_text,
         {{ parse_iso_timestamp('occurred_at') }} as occurred_at,
-        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
+        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at,
+        {{ row_fingerprint([
+            'activity_id', 'lead_id', 'activity_type', 'occurred_at', 'performed_by',
+        ]) }} as content_key
     from raw_activities
 ),
 
 ranked as (
-    -- a repeated activity_id keeps its latest load, ties by the later row
+    -- a repeated activity_id keeps its latest load, ties by content fingerprint
     select
         *,
         case
             when activity_id is not null
                 then row_number() over (
                         partition by activity_id
-                        order by loaded_at desc nulls last, raw_row_number desc
+                        order by
+                            loaded_at desc nulls last, content_key desc, raw_row_number desc
                     )
             else 1
         end as activity_id_rank,
         first_value(raw_row_number) over (
             partition by activity_id
-            order by loaded_at desc nulls last, raw_row_number desc
+            order by loaded_at desc nulls last, content_key desc, raw_row_number desc
         ) as winning_raw_row_number
     from parsed
 ),
@@ -42,7 +46,7 @@ ranked as (
 final as (
     select
         *,
-        coalesce(activity_id, 'row-' || raw_row_number) as row_key,
+        coalesce(activity_id, 'row-' || left(content_key, 12)) as row_key,
         case
             when activity_id_rank > 1 then 'duplicate_activity_id'
             when lead_id is null then 'missing_lead_id'

@@ -33,15 +33,10 @@ parsed as (
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
         {{ parse_iso_timestamp('raw_events._loaded_at') }} as loaded_at,
         -- rows with the same event_id and this key carry the same content
-        md5(concat_ws(
-            chr(31),
-            coalesce(raw_events.lead_id, chr(30)),
-            coalesce(raw_events.old_status, chr(30)),
-            coalesce(raw_events.new_status, chr(30)),
-            coalesce(raw_events.changed_at, chr(30)),
-            coalesce(raw_events.changed_by, chr(30)),
-            coalesce(raw_events.reason, chr(30))
-        )) as content_key
+        {{ row_fingerprint([
+            'raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
+            'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason',
+        ]) }} as content_key
     from raw_events
     left join status_map as new_map
         on {{ normalize_label('raw_events.new_status') }} = new_map.raw_label
@@ -52,25 +47,25 @@ parsed as (
 ),
 
 by_event_id as (
-    -- a re-sent event_id is a CRM correction: the latest _loaded_at wins,
-    -- ties go to the row further down the export
+    -- a re-sent event_id is a CRM correction: the latest _loaded_at wins;
+    -- ties go to the greater content fingerprint, never to the row's position
     select
         *,
         case
             when event_id is not null
                 then row_number() over (
                         partition by event_id
-                        order by loaded_at desc nulls last, raw_row_number desc
+                        order by loaded_at desc nulls last, content_key desc, raw_row_number desc
                     )
             else 1
         end as event_id_rank,
         first_value(content_key) over (
             partition by event_id
-            order by loaded_at desc nulls last, raw_row_number desc
+            order by loaded_at desc nulls last, content_key desc, raw_row_number desc
         ) as winning_content_key,
         first_value(raw_row_number) over (
             partition by event_id
-            order by loaded_at desc nulls last, raw_row_number desc
+            order by loaded_at desc nulls last, content_key desc, raw_row_number desc
         ) as winning_raw_row_number
     from parsed
 ),
@@ -87,7 +82,7 @@ by_content as (
                 then row_number() over (
                         partition by
                             event_id_rank = 1, lead_id, stage, changed_at
-                        order by event_id nulls last, raw_row_number
+                        order by event_id nulls last, content_key, raw_row_number
                     )
             else 1
         end as content_rank
@@ -126,7 +121,7 @@ survivors_ordered as (
     where early_drop_issue is null
     window lead_order as (
         partition by lead_id
-        order by changed_at, stage_order, event_id nulls last, raw_row_number
+        order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
     )
 ),
 
@@ -138,7 +133,7 @@ kept_ordered as (
         coalesce(stage = previous_stage, false) as is_repeated_stage,
         cast(sum(case when stage = previous_stage then 0 else 1 end) over (
             partition by lead_id
-            order by changed_at, stage_order, event_id nulls last, raw_row_number
+            order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
             rows between unbounded preceding and current row
         ) as integer) as event_sequence
     from survivors_ordered
@@ -148,7 +143,7 @@ final as (
     select
         judged.raw_row_number,
         judged.event_id,
-        coalesce(judged.event_id, 'row-' || judged.raw_row_number) as row_key,
+        coalesce(judged.event_id, 'row-' || left(judged.content_key, 12)) as row_key,
         judged.lead_id,
         judged.old_status,
         judged.old_stage,

@@ -1,5 +1,6 @@
 -- Every raw leads row, judged: a lead appears once per load, and only its
--- latest row (latest updated_at, ties by latest _loaded_at) is kept
+-- latest row (latest updated_at, ties by latest _loaded_at, then by content
+-- fingerprint, never by position) is kept
 -- (spec: leads, superseded_lead_row). One row per raw row.
 with
 
@@ -25,7 +26,11 @@ parsed as (
         is_existing_customer,
         email,
         company,
-        owner_id
+        owner_id,
+        {{ row_fingerprint([
+            'lead_id', 'created_at', 'updated_at', 'lead_source', 'channel', 'segment',
+            'region', 'industry', 'is_existing_customer', 'email', 'company', 'owner_id',
+        ]) }} as content_key
     from raw_leads
 ),
 
@@ -39,6 +44,7 @@ ranked as (
                         order by
                             updated_at desc nulls last,
                             loaded_at desc nulls last,
+                            content_key desc,
                             raw_row_number desc
                     )
         end as lead_row_rank,
@@ -47,6 +53,7 @@ ranked as (
             order by
                 updated_at desc nulls last,
                 loaded_at desc nulls last,
+                content_key desc,
                 raw_row_number desc
         ) as winning_raw_row_number
     from parsed
@@ -55,7 +62,7 @@ ranked as (
 final as (
     select
         *,
-        coalesce(lead_id, 'row-' || raw_row_number) as row_key,
+        coalesce(lead_id, 'row-' || left(content_key, 12)) as row_key,
         case
             when lead_id is null then 'missing_lead_id'
             when lead_row_rank > 1 then 'superseded_lead_row'
