@@ -177,13 +177,24 @@ def cmd_validate(options: argparse.Namespace) -> int:
 
 
 def cmd_generate(options: argparse.Namespace) -> int:
-    from crm_funnel.generate import build_export, write_export
+    import time
 
-    export = build_export(options.leads, options.seed)
-    write_export(export, Path(options.out), options.format)
+    from crm_funnel.generate import DirtRates, generate
+
+    started = time.perf_counter()
+    summary = generate(
+        options.leads,
+        Path(options.out),
+        options.format,
+        options.seed,
+        DirtRates.parse(options.dirt),
+        options.days,
+    )
     print(
-        f"wrote {len(export.events)} events, {len(export.leads)} lead rows, "
-        f"{len(export.activities)} activities to {options.out} ({options.format})"
+        f"wrote {summary.events} events, {summary.lead_rows} lead rows, "
+        f"{summary.activities} activities for {summary.leads} leads to {options.out} "
+        f"({options.format}; loads {summary.first_load} .. {summary.last_load}) "
+        f"in {time.perf_counter() - started:.1f} s"
     )
     return 0
 
@@ -222,6 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--out", required=True)
     generate.add_argument("--format", choices=["csv", "parquet"], default="csv")
     generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument(
+        "--days", type=int, help="days of history (default: 25 leads a day, 8 weeks to 2 years)"
+    )
+    generate.add_argument(
+        "--dirt",
+        action="append",
+        default=[],
+        metavar="NAME=RATE",
+        help="override a dirt rate (repeatable), e.g. duplicate=0.02; 'clean' sets all to 0",
+    )
     generate.set_defaults(handler=cmd_generate)
 
     options = parser.parse_args(argv)

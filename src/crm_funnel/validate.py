@@ -112,7 +112,10 @@ def run_suites(
     if not warehouse.exists():
         raise SystemExit(f"warehouse {warehouse} does not exist: build it first")
     parameters = gate_parameters() if parameters is None else parameters
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
         shutil.rmtree(docs_dir, ignore_errors=True)
         context.add_data_docs_site(

@@ -1,0 +1,105 @@
+"""The export generator: deterministic, realistic shares, every kind of dirt."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from conftest import dbt_build
+
+from crm_funnel.generate import DirtRates, generate
+
+
+def digest(folder) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path):
+    generate(500, tmp_path / "a", seed=3)
+    generate(500, tmp_path / "b", seed=3)
+    generate(500, tmp_path / "c", seed=4)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+
+
+def test_dirt_rates_are_validated():
+    assert DirtRates.parse(["duplicate=0.02"]).duplicate == 0.02
+    assert DirtRates.parse(["clean"]).late == 0.0
+    with pytest.raises(SystemExit, match="unknown dirt"):
+        DirtRates.parse(["dupes=0.1"])
+    with pytest.raises(SystemExit, match="not a share"):
+        DirtRates.parse(["late=2"])
+
+
+@pytest.fixture(scope="module")
+def realistic(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("generated")
+    summary = generate(3000, folder / "raw", "parquet", seed=11)
+    build = dbt_build(folder / "raw", folder / "warehouse.duckdb", "--exclude", "test_type:unit")
+    assert build.returncode == 0, build.output[-3000:]
+    return summary, build
+
+
+def test_decision_shares_match_the_background(realistic):
+    _, build = realistic
+    accepted, recycled, disqualified, pending = build.one(
+        "select avg((decision = 'accepted')::int), avg((decision = 'recycled')::int),"
+        " avg((decision = 'disqualified')::int), avg((decision = 'pending')::int)"
+        " from fct_lead_handoffs where entry_stage = 'mql'"
+    )
+    assert 0.72 <= accepted <= 0.86
+    assert 0.08 <= recycled <= 0.17
+    assert 0.04 <= disqualified <= 0.11
+    assert pending <= 0.06
+    # recycled leads come back and are decided again
+    (second_handoffs,) = build.one(
+        "select count(*) from fct_lead_handoffs where handoff_number >= 2 and decision != 'pending'"
+    )
+    assert second_handoffs > 50
+
+
+def test_high_intent_sources_are_decided_faster(realistic):
+    _, build = realistic
+    high, standard = build.one(
+        "select median(tta_hours) filter (where priority = 'high'),"
+        " median(tta_hours) filter (where priority = 'standard')"
+        " from fct_lead_handoffs where decision != 'pending'"
+    )
+    assert high * 2 < standard
+
+
+def test_every_kind_of_dirt_reaches_dq_issues(realistic):
+    _, build = realistic
+    issues = {row[0] for row in build.rows("select distinct issue from dq_issues")}
+    expected = {
+        "duplicate_event_id",
+        "superseded_event",
+        "duplicate_event_content",
+        "repeated_stage",
+        "invalid_timestamp",
+        "future_timestamp",
+        "unknown_status",
+        "missing_lead_id",
+        "orphan_lead",
+        "sequence_gap",
+        "unmapped_reason",
+        "superseded_lead_row",
+        "duplicate_activity_id",
+    }
+    assert expected <= issues, expected - issues
+    # about 1% of events are exact re-sends
+    (share,) = build.one(
+        "select count(*) filter (where issue = 'duplicate_event_id') / any_value(raw_rows)"
+        " from dq_issues, dq_load_summary where dq_issues.source = 'lead_status_history'"
+        " and dq_load_summary.source = 'lead_status_history'"
+    )
+    assert 0.005 <= share <= 0.015
+
+
+def test_rows_land_on_many_load_days(realistic):
+    _, build = realistic
+    (days,) = build.one(
+        "select count(distinct load_date) from rpt_data_quality_daily"
+        " where source = 'lead_status_history'"
+    )
+    assert days > 100
