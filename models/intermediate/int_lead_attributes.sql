@@ -2,14 +2,23 @@
 -- attributes the facts slice by. Leads missing from leads (orphans) still
 -- count, with attributes 'unknown' (contract: dim_leads). Priority and SLA
 -- hours come from the lead source (seeds lead_source_priority, sla_policy).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_id') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 leads as (
     select * from {{ ref('stg_crm__leads') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 events as (
     select * from {{ ref('stg_crm__lead_status_history') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 lead_source_priority as (

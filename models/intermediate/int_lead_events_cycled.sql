@@ -4,14 +4,23 @@
 -- accepted/recycled/disqualified event. Whether a handoff is open before an
 -- event depends only on the last state-setting event before it (mql and
 -- assigned open, a decision closes), so one window replaces a row-by-row walk.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_id') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 events as (
     select * from {{ ref('stg_crm__lead_status_history') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 leads as (
     select * from {{ ref('stg_crm__leads') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 with_state as (

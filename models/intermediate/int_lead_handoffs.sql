@@ -1,14 +1,23 @@
 -- One row per handoff (spec: "Handoff cycles"): its start, first assignment,
 -- decision with reason, and what happened after acceptance (first touch, SQL,
 -- opportunity) up to the start of the lead's next handoff.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_id') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 cycled_events as (
     select * from {{ ref('int_lead_events_cycled') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 activities as (
     select * from {{ ref('stg_crm__activities') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 reason_map as (

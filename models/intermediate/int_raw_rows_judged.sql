@@ -1,6 +1,9 @@
 -- Every raw row of every file with its verdict: one union read by dq_issues,
 -- dq_load_summary and the nothing-is-lost test, so the three agree by
 -- construction.
+-- A view: three cheap unions of incremental tables, read by full-rebuild marts.
+{{ config(materialized='view') }}
+
 with
 
 judged_events as (

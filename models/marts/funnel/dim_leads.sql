@@ -1,13 +1,22 @@
 -- One row per lead of `leads` (latest row), current attributes, no raw PII:
 -- the email only as a salted hash (var email_hash_salt).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_id') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 lead_attributes as (
     select * from {{ ref('int_lead_attributes') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 events as (
     select * from {{ ref('stg_crm__lead_status_history') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 latest_events as (

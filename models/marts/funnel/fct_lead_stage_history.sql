@@ -1,9 +1,17 @@
 -- The reconstructed timeline: one row per stage interval of a lead, from one
 -- clean status change to the next.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_id') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 cycled_events as (
     select * from {{ ref('int_lead_events_cycled') }}
+    where {{ only_affected_leads('lead_id') }}
 ),
 
 final as (

@@ -1,9 +1,26 @@
 -- Every raw activity row, judged like the status log (spec: "the same spirit
 -- applies to activities"). One row per raw row; drop_issue null = kept.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_key') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 raw_activities as (
     select * from {{ source('crm', 'activities') }}
+    {%- if is_incremental() %}
+    -- only this run's leads, with every copy of their activity_ids (to rank re-sends)
+    where
+        {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+        or {{ blank_to_null('activity_id') }} in (
+            select {{ blank_to_null('activity_id') }}
+            from {{ source('crm', 'activities') }}
+            where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+        )
+    {%- endif %}
 ),
 
 parsed as (
@@ -47,6 +64,7 @@ final as (
     select
         *,
         coalesce(activity_id, 'row-' || left(content_key, 12)) as row_key,
+        coalesce(lead_id, '') as lead_key,
         case
             when activity_id_rank > 1 then 'duplicate_activity_id'
             when lead_id is null then 'missing_lead_id'
@@ -70,6 +88,7 @@ final as (
                 then 'occurred_at ' || occurred_at_text || ' is after _loaded_at ' || loaded_at_text
         end as drop_detail
     from ranked
+    where {{ only_affected_leads("coalesce(lead_id, '')") }}
 )
 
 select * from final

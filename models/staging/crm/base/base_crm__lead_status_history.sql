@@ -2,10 +2,27 @@
 -- table (spec: "Cleaning rules (staging)"). One row per raw row: kept rows have
 -- drop_issue null; dropped rows carry the first drop rule they match.
 -- stg_crm__lead_status_history keeps the kept rows, dq_issues reports the rest.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_key') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 raw_events as (
     select * from {{ source('crm', 'lead_status_history') }}
+    {%- if is_incremental() %}
+    -- only this run's leads, with every copy of their event_ids (to rank re-sends)
+    where
+        {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+        or {{ blank_to_null('event_id') }} in (
+            select {{ blank_to_null('event_id') }}
+            from {{ source('crm', 'lead_status_history') }}
+            where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+        )
+    {%- endif %}
 ),
 
 status_map as (
@@ -145,6 +162,7 @@ final as (
         judged.event_id,
         coalesce(judged.event_id, 'row-' || left(judged.content_key, 12)) as row_key,
         judged.lead_id,
+        coalesce(judged.lead_id, '') as lead_key,
         judged.old_status,
         judged.old_stage,
         judged.new_status,
@@ -196,6 +214,7 @@ final as (
     from judged
     left join kept_ordered
         on judged.raw_row_number = kept_ordered.raw_row_number
+    where {{ only_affected_leads("coalesce(judged.lead_id, '')") }}
 )
 
 select * from final

@@ -2,10 +2,20 @@
 -- latest row (latest updated_at, ties by latest _loaded_at, then by content
 -- fingerprint, never by position) is kept
 -- (spec: leads, superseded_lead_row). One row per raw row.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_key') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
 with
 
 raw_leads as (
     select * from {{ source('crm', 'leads') }}
+    {%- if is_incremental() %}
+    where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+    {%- endif %}
 ),
 
 parsed as (
@@ -63,6 +73,7 @@ final as (
     select
         *,
         coalesce(lead_id, 'row-' || left(content_key, 12)) as row_key,
+        coalesce(lead_id, '') as lead_key,
         case
             when lead_id is null then 'missing_lead_id'
             when lead_row_rank > 1 then 'superseded_lead_row'

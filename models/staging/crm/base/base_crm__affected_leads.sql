@@ -1,0 +1,56 @@
+-- The leads an incremental run recomputes (macros/incremental.sql): every lead
+-- that received a raw row after the previous build's watermark (or a row whose
+-- _loaded_at is unparseable, which has no place in time), in any of the three
+-- files, plus the leads holding an older copy of a new row's event_id or
+-- activity_id (a correction can move an event to another lead).
+-- lead_key is the trimmed lead_id, '' when blank.
+with
+
+load_state as (
+    select max(previous_loaded_through) as previous_loaded_through
+    from {{ ref('base_crm__load_state') }}
+),
+
+{% for file, id_column in [
+    ('lead_status_history', 'event_id'),
+    ('leads', 'lead_id'),
+    ('activities', 'activity_id'),
+] %}
+raw_{{ file }} as (
+    select
+        coalesce(trim(lead_id), '') as lead_key,
+        {{ blank_to_null(id_column) }} as row_id,
+        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
+    from {{ source('crm', file) }}
+),
+
+new_{{ file }} as (
+    select raw_{{ file }}.*
+    from raw_{{ file }}
+    cross join load_state
+    where
+        load_state.previous_loaded_through is null
+        or raw_{{ file }}.loaded_at is null
+        or raw_{{ file }}.loaded_at > load_state.previous_loaded_through
+),
+
+{% endfor %}
+final as (
+    select lead_key from new_lead_status_history
+    union
+    select lead_key from new_leads
+    union
+    select lead_key from new_activities
+    union
+    select raw_lead_status_history.lead_key
+    from raw_lead_status_history
+    inner join new_lead_status_history
+        on raw_lead_status_history.row_id = new_lead_status_history.row_id
+    union
+    select raw_activities.lead_key
+    from raw_activities
+    inner join new_activities
+        on raw_activities.row_id = new_activities.row_id
+)
+
+select * from final
