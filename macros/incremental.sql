@@ -53,6 +53,9 @@
     them on every incremental run, whatever lead they belong to, because
     as_of moves with each load.
 -#}
-{% macro as_of_sensitive_handoffs() -%}
-    (decision = 'pending' or (accepted_at is not null and first_touch_at is null))
+{% macro as_of_sensitive_handoffs(prefix='') -%}
+    (
+        {{ prefix }}decision = 'pending'
+        or ({{ prefix }}accepted_at is not null and {{ prefix }}first_touch_at is null)
+    )
 {%- endmacro %}

@@ -11,10 +11,10 @@
 ] %}
 {%- set previous = {} %}
 {%- for file, model in files %}
-    {%- set relation = previous_build_relation(model) %}
-    {%- if relation is not none %}
-        {%- do previous.update({file: relation}) %}
-    {%- endif %}
+{%- set relation = previous_build_relation(model) %}
+{%- if relation is not none %}
+{%- do previous.update({file: relation}) %}
+{%- endif %}
 {%- endfor %}
 {%- set has_previous = previous | length == files | length %}
 
@@ -45,21 +45,39 @@ watermark as (
         ) as previous_loaded_through
 ),
 
+{% for file, model in files %}
+counts_{{ file }} as (
+    select
+        '{{ file }}' as source,
+        count(*) as raw_rows,
+        count(*) filter (
+            where raw_{{ file }}.loaded_at <= watermark.previous_loaded_through
+        ) as raw_rows_through_previous
+    from raw_{{ file }}
+    cross join watermark
+),
+
+built_counts_{{ file }} as (
+    select
+        count(*) filter (
+            where built_{{ file }}.loaded_at <= watermark.previous_loaded_through
+        ) as built_rows_through_previous
+    from built_{{ file }}
+    cross join watermark
+),
+
+{% endfor %}
 final as (
     {%- for file, model in files %}
     select
-        '{{ file }}' as source,
+        counts_{{ file }}.source,
         watermark.previous_loaded_through,
-        (select count(*) from raw_{{ file }}) as raw_rows,
-        (
-            select count(*) from raw_{{ file }}
-            where loaded_at <= watermark.previous_loaded_through
-        ) as raw_rows_through_previous,
-        (
-            select count(*) from built_{{ file }}
-            where loaded_at <= watermark.previous_loaded_through
-        ) as built_rows_through_previous
+        counts_{{ file }}.raw_rows,
+        counts_{{ file }}.raw_rows_through_previous,
+        built_counts_{{ file }}.built_rows_through_previous
     from watermark
+    cross join counts_{{ file }}
+    cross join built_counts_{{ file }}
     {%- if not loop.last %}
     union all
     {%- endif %}
