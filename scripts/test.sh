@@ -23,7 +23,7 @@ echo "== Great Expectations, every check"
 echo "== sqlfluff"
 .venv/bin/sqlfluff lint models tests/singular macros
 echo "== ruff"
-.venv/bin/ruff check src tests
-.venv/bin/ruff format --check src tests
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
 echo "== pytest"
 .venv/bin/python -m pytest

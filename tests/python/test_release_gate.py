@@ -26,12 +26,13 @@ L1,2024-01-08T08:00:00Z,2024-01-08T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,a@a.
 L2,2024-01-09T08:00:00Z,2024-01-09T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,b@b.com,B,u1,{LOAD}
 """
 ACTIVITIES = f"a1,L1,email,2024-01-08T12:00:00Z,u1,{LOAD}"
-# one more lead, accepted: 3 handoffs if this export ever landed
+# the next night's load: one more lead, accepted (3 handoffs once it lands)
+NEXT_LOAD = "2024-01-16T00:00:00Z"
 MORE_EVENTS = (
     EVENTS
     + f"""
-e5,L3,,MQL,2024-01-10T09:00:00Z,system,,{LOAD}
-e6,L3,mql,Accepted,2024-01-10T10:00:00Z,u1,,{LOAD}
+e5,L3,,MQL,2024-01-10T09:00:00Z,system,,{NEXT_LOAD}
+e6,L3,mql,Accepted,2024-01-10T10:00:00Z,u1,,{NEXT_LOAD}
 """
 )
 
