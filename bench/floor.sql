@@ -8,12 +8,12 @@ create temporary macro iso_ts(x) as case
     when regexp_full_match(
         trim(x), '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?'
     )
-        then try_cast(
-            case
-                when regexp_matches(trim(x), '(Z|[+-]\d{2}:\d{2})$') then replace(trim(x), 'Z', '+00:00')
-                else trim(x) || '+00:00'
-            end as timestamptz
-        ) at time zone 'UTC'
+        then case
+            when right(trim(x), 1) = 'Z' then try_cast(left(trim(x), -1) as timestamp)
+            when substr(trim(x), length(trim(x)) - 5, 1) in ('+', '-')
+                then try_cast(trim(x) as timestamptz) at time zone 'UTC'
+            else try_cast(trim(x) as timestamp)
+        end
 end;
 create temporary macro label(x) as nullif(lower(trim(regexp_replace(x, '\s+', ' ', 'g'))), '');
 

@@ -59,3 +59,20 @@
         or ({{ prefix }}accepted_at is not null and {{ prefix }}first_touch_at is null)
     )
 {%- endmacro %}
+
+
+{#-
+    previous_build_exists(): the previous build's three base tables are there
+    (false on a first build and with --full-refresh, when there is nothing to
+    be incremental about and the load-state models skip their work).
+-#}
+{% macro previous_build_exists() %}
+    {% for model in [
+        'base_crm__lead_status_history', 'base_crm__leads', 'base_crm__activities'
+    ] %}
+        {% if previous_build_relation(model) is none %}
+            {{ return(false) }}
+        {% endif %}
+    {% endfor %}
+    {{ return(true) }}
+{% endmacro %}

@@ -9,18 +9,20 @@
 {%- endmacro %}
 
 {% macro duckdb__parse_iso_timestamp(expr) -%}
+    {#- one regex; then `Z` and no offset take the plain (fast) timestamp cast,
+        only explicit offsets need the time-zone-aware cast -#}
     case
         when regexp_full_match(
             trim({{ expr }}),
             '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?'
         )
-            then try_cast(
-                case
-                    when regexp_matches(trim({{ expr }}), '(Z|[+-]\d{2}:\d{2})$')
-                        then replace(trim({{ expr }}), 'Z', '+00:00')
-                    else trim({{ expr }}) || '+00:00'
-                end as timestamptz
-            ) at time zone 'UTC'
+            then case
+                when right(trim({{ expr }}), 1) = 'Z'
+                    then try_cast(left(trim({{ expr }}), -1) as timestamp)
+                when substr(trim({{ expr }}), length(trim({{ expr }})) - 5, 1) in ('+', '-')
+                    then try_cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
+                else try_cast(trim({{ expr }}) as timestamp)
+            end
     end
 {%- endmacro %}
 

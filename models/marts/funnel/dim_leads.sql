@@ -14,18 +14,14 @@ lead_attributes as (
     where {{ only_affected_leads('lead_id') }}
 ),
 
-events as (
-    select * from {{ ref('stg_crm__lead_status_history') }}
-    where {{ only_affected_leads('lead_id') }}
-),
-
 latest_events as (
+    -- the lead's current stage interval, already ordered by the timeline mart
     select
         lead_id,
         stage as current_stage,
-        changed_at as current_stage_entered_at
-    from events
-    qualify row_number() over (partition by lead_id order by event_sequence desc) = 1
+        entered_at as current_stage_entered_at
+    from {{ ref('fct_lead_stage_history') }}
+    where is_current and {{ only_affected_leads('lead_id') }}
 ),
 
 final as (

@@ -1,12 +1,9 @@
 -- The clean activities: one row per kept activity; is_outreach marks the
 -- types that count as a first touch (seed activity_types).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+-- A view: the filter is cheap, and readers of one lead's rows (incremental
+-- runs) push their lead filter down into the base table.
+{{ config(materialized='view') }}
+
 with
 
 judged_activities as (
@@ -29,9 +26,7 @@ final as (
     from judged_activities
     left join activity_types
         on judged_activities.activity_type = activity_types.activity_type
-    where
-        judged_activities.drop_issue is null
-        and {{ only_affected_leads('judged_activities.lead_id') }}
+    where judged_activities.drop_issue is null
 )
 
 select * from final

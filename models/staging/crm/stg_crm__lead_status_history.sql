@@ -1,13 +1,10 @@
 -- The clean status log: one row per kept status change, in the contract's
 -- per-lead order (event_sequence 1, 2, ...). Ordering and deduplication are
 -- done once, in the base model; everything downstream reads event_sequence.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+-- A view: the filter is cheap, and readers of one lead's rows (incremental
+-- runs) push their lead filter down into the base table.
+{{ config(materialized='view') }}
+
 with
 
 judged_events as (
@@ -33,7 +30,7 @@ final as (
         is_sequence_gap,
         is_missing_event_id
     from judged_events
-    where drop_issue is null and {{ only_affected_leads('lead_id') }}
+    where drop_issue is null
 )
 
 select * from final

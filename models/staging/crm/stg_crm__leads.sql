@@ -1,13 +1,10 @@
 -- The clean leads: one row per lead, its latest row, with attributes
 -- normalized to the canonical values of the seeds. PII stays here: the email
 -- leaves staging only as a salted hash, the company not at all.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+-- A view: the filter is cheap, and readers of one lead's rows (incremental
+-- runs) push their lead filter down into the base table.
+{{ config(materialized='view') }}
+
 with
 
 judged_leads as (
@@ -24,7 +21,7 @@ lead_sources as (
 
 kept as (
     select * from judged_leads
-    where drop_issue is null and {{ only_affected_leads('lead_id') }}
+    where drop_issue is null
 ),
 
 final as (

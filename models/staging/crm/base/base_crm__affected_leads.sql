@@ -3,7 +3,9 @@
 -- _loaded_at is unparseable, which has no place in time), in any of the three
 -- files, plus the leads holding an older copy of a new row's event_id or
 -- activity_id (a correction can move an event to another lead).
--- lead_key is the trimmed lead_id, '' when blank.
+-- lead_key is the trimmed lead_id, '' when blank. Without a previous build
+-- every lead is affected (and --full-refresh needs none of them).
+{%- set incremental_run = previous_build_exists() %}
 with
 
 load_state as (
@@ -20,8 +22,15 @@ raw_{{ file }} as (
     select
         coalesce(trim(lead_id), '') as lead_key,
         {{ blank_to_null(id_column) }} as row_id,
+        {%- if incremental_run %}
         {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
+        {%- else %}
+        cast(null as timestamp) as loaded_at
+        {%- endif %}
     from {{ source('crm', file) }}
+    {%- if flags.FULL_REFRESH %}
+    where false
+    {%- endif %}
 ),
 
 new_{{ file }} as (

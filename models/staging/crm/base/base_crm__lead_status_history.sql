@@ -33,20 +33,33 @@ funnel_stages as (
     select * from {{ ref('funnel_stages') }}
 ),
 
+status_labels as (
+    -- each distinct raw status text is normalized and mapped once, not per row
+    select
+        texts.raw_text,
+        status_map.stage,
+        funnel_stages.stage_order
+    from (
+        select new_status as raw_text from raw_events
+        union
+        select old_status as raw_text from raw_events
+    ) as texts
+    left join status_map
+        on {{ normalize_label('texts.raw_text') }} = status_map.raw_label
+    left join funnel_stages
+        on status_map.stage = funnel_stages.stage
+),
+
 parsed as (
+    -- only what the rules need: the windows below sort narrow rows, and the
+    -- raw text columns join back once, in final
     select
         raw_events._raw_row_number as raw_row_number,
         {{ blank_to_null('raw_events.event_id') }} as event_id,
         {{ blank_to_null('raw_events.lead_id') }} as lead_id,
-        raw_events.old_status,
-        raw_events.new_status,
-        raw_events.changed_at as changed_at_text,
-        {{ blank_to_null('raw_events.changed_by') }} as changed_by,
-        raw_events.reason as raw_reason,
-        raw_events._loaded_at as loaded_at_text,
-        new_map.stage,
-        old_map.stage as old_stage,
-        funnel_stages.stage_order,
+        new_label.stage,
+        old_label.stage as old_stage,
+        new_label.stage_order,
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
         {{ parse_iso_timestamp('raw_events._loaded_at') }} as loaded_at,
         -- rows with the same event_id and this key carry the same content
@@ -55,12 +68,10 @@ parsed as (
             'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason',
         ]) }} as content_key
     from raw_events
-    left join status_map as new_map
-        on {{ normalize_label('raw_events.new_status') }} = new_map.raw_label
-    left join status_map as old_map
-        on {{ normalize_label('raw_events.old_status') }} = old_map.raw_label
-    left join funnel_stages
-        on new_map.stage = funnel_stages.stage
+    left join status_labels as new_label
+        on raw_events.new_status = new_label.raw_text
+    left join status_labels as old_label
+        on raw_events.old_status = old_label.raw_text
 ),
 
 by_event_id as (
@@ -163,16 +174,16 @@ final as (
         coalesce(judged.event_id, 'row-' || left(judged.content_key, 12)) as row_key,
         judged.lead_id,
         coalesce(judged.lead_id, '') as lead_key,
-        judged.old_status,
+        raw_events.old_status,
         judged.old_stage,
-        judged.new_status,
+        raw_events.new_status,
         judged.stage,
         judged.stage_order,
-        judged.changed_at_text,
+        raw_events.changed_at as changed_at_text,
         judged.changed_at,
-        judged.changed_by,
-        judged.raw_reason,
-        judged.loaded_at_text,
+        {{ blank_to_null('raw_events.changed_by') }} as changed_by,
+        raw_events.reason as raw_reason,
+        raw_events._loaded_at as loaded_at_text,
         judged.loaded_at,
         kept_ordered.previous_stage,
         case when kept_ordered.is_repeated_stage then null else kept_ordered.event_sequence end
@@ -188,16 +199,16 @@ final as (
                 then 'same lead, stage and changed_at as a kept event'
             when judged.early_drop_issue = 'missing_lead_id' then 'lead_id is blank'
             when judged.early_drop_issue = 'invalid_timestamp'
-                then 'changed_at=' || coalesce('''' || judged.changed_at_text || '''', 'null')
+                then 'changed_at=' || coalesce('''' || raw_events.changed_at || '''', 'null')
             when judged.early_drop_issue = 'invalid_loaded_at'
-                then '_loaded_at=' || coalesce('''' || judged.loaded_at_text || '''', 'null')
+                then '_loaded_at=' || coalesce('''' || raw_events._loaded_at || '''', 'null')
             when judged.early_drop_issue = 'future_timestamp'
                 then 'changed_at '
-                    || judged.changed_at_text
+                    || raw_events.changed_at
                     || ' is after _loaded_at '
-                    || judged.loaded_at_text
+                    || raw_events._loaded_at
             when judged.early_drop_issue = 'unknown_status'
-                then 'new_status=' || coalesce('''' || judged.new_status || '''', 'null')
+                then 'new_status=' || coalesce('''' || raw_events.new_status || '''', 'null')
             when kept_ordered.is_repeated_stage
                 then 'stage ' || judged.stage || ' repeats the previous event'
         end as drop_detail,
@@ -212,6 +223,8 @@ final as (
         coalesce(judged.event_id is null and not kept_ordered.is_repeated_stage, false)
             as is_missing_event_id
     from judged
+    inner join raw_events
+        on judged.raw_row_number = raw_events._raw_row_number
     left join kept_ordered
         on judged.raw_row_number = kept_ordered.raw_row_number
     where {{ only_affected_leads("coalesce(judged.lead_id, '')") }}

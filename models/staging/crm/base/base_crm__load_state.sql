@@ -22,7 +22,11 @@ with
 
 {% for file, model in files %}
 raw_{{ file }} as (
+    {%- if has_previous %}
     select {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
+    {%- else %}
+    select cast(null as timestamp) as loaded_at  -- no watermark: nothing to compare
+    {%- endif %}
     from {{ source('crm', file) }}
 ),
 
