@@ -1,10 +1,16 @@
 -- The clean leads: one row per lead, its latest row, with attributes
 -- normalized to the canonical values of the seeds. PII stays here: the email
 -- leaves staging only as a salted hash, the company not at all.
--- A view: the filter is cheap, and readers of one lead's rows (incremental
--- runs) push their lead filter down into the base table.
-{{ config(materialized='view') }}
-
+-- A table, incremental by lead: readers join it for a few columns, and the
+-- seeds' mappings are applied once per distinct raw value, not per row.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_affected_leads('lead_id') }}",
+) }}
+-- depends_on: {{ ref('base_crm__affected_leads') }}
+{%- set attributes = ['lead_source', 'channel', 'segment', 'region', 'is_existing_customer'] %}
 with
 
 judged_leads as (
@@ -21,7 +27,58 @@ lead_sources as (
 
 kept as (
     select * from judged_leads
-    where drop_issue is null
+    where drop_issue is null and {{ only_affected_leads('lead_id') }}
+),
+
+raw_values as (
+    {%- for attribute in attributes %}
+    select distinct
+        '{{ attribute }}' as attribute,
+        {{ attribute }} as raw_text
+    from kept
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+mapped_values as (
+    -- a value the seed knows gets its canonical spelling; others keep their
+    -- trimmed text rather than being lost (blank: unknown)
+    select
+        raw_values.attribute,
+        raw_values.raw_text,
+        case raw_values.attribute
+            when 'lead_source'
+                then coalesce(
+                        lead_sources.lead_source,
+                        nullif(trim(regexp_replace(raw_values.raw_text, '\s+', ' ', 'g')), ''),
+                        'unknown'
+                    )
+            when 'channel' then coalesce(attribute_map.canonical_value, 'unknown')
+            when 'segment'
+                then coalesce(
+                        attribute_map.canonical_value,
+                        nullif(trim(raw_values.raw_text), ''),
+                        'unknown'
+                    )
+            when 'region'
+                then coalesce(
+                        attribute_map.canonical_value,
+                        nullif(upper(trim(raw_values.raw_text)), ''),
+                        'unknown'
+                    )
+            else attribute_map.canonical_value
+        end as canonical_value
+    from raw_values
+    left join attribute_map
+        on
+            raw_values.attribute = attribute_map.attribute
+            and {{ normalize_label('raw_values.raw_text') }} = attribute_map.raw_value
+    left join lead_sources
+        on
+            raw_values.attribute = 'lead_source'
+            and {{ normalize_label('raw_values.raw_text') }} = lower(lead_sources.lead_source)
 ),
 
 final as (
@@ -30,26 +87,12 @@ final as (
         kept.created_at,
         kept.updated_at,
         kept.loaded_at,
-        -- a source the seed knows gets its canonical spelling; others keep
-        -- their trimmed text rather than being lost
-        coalesce(
-            lead_sources.lead_source,
-            nullif(trim(regexp_replace(kept.lead_source, '\s+', ' ', 'g')), ''),
-            'unknown'
-        ) as lead_source,
-        coalesce(channels.canonical_value, 'unknown') as channel,
-        coalesce(
-            segments.canonical_value,
-            nullif(trim(kept.segment), ''),
-            'unknown'
-        ) as segment,
-        coalesce(
-            regions.canonical_value,
-            nullif(upper(trim(kept.region)), ''),
-            'unknown'
-        ) as region,
+        source_values.canonical_value as lead_source,
+        channel_values.canonical_value as channel,
+        segment_values.canonical_value as segment,
+        region_values.canonical_value as region,
         coalesce(nullif(trim(kept.industry), ''), 'unknown') as industry,
-        cast(customers.canonical_value as boolean) as is_existing_customer,
+        cast(customer_values.canonical_value as boolean) as is_existing_customer,
         {{ blank_to_null('kept.owner_id') }} as owner_id,
         case
             when {{ blank_to_null('kept.email') }} is not null
@@ -59,24 +102,15 @@ final as (
         end as email_hash,
         kept.is_invalid_created_at
     from kept
-    left join lead_sources
-        on {{ normalize_label('kept.lead_source') }} = lower(lead_sources.lead_source)
-    left join attribute_map as channels
-        on
-            channels.attribute = 'channel'
-            and {{ normalize_label('kept.channel') }} = channels.raw_value
-    left join attribute_map as segments
-        on
-            segments.attribute = 'segment'
-            and {{ normalize_label('kept.segment') }} = segments.raw_value
-    left join attribute_map as regions
-        on
-            regions.attribute = 'region'
-            and {{ normalize_label('kept.region') }} = regions.raw_value
-    left join attribute_map as customers
-        on
-            customers.attribute = 'is_existing_customer'
-            and {{ normalize_label('kept.is_existing_customer') }} = customers.raw_value
+    {%- for attribute, alias in [
+        ('lead_source', 'source_values'), ('channel', 'channel_values'), ('segment', 'segment_values'),
+        ('region', 'region_values'), ('is_existing_customer', 'customer_values'),
+    ] %}
+left join mapped_values as {{ alias }}
+    on
+        {{ alias }}.attribute = '{{ attribute }}'
+        and kept.{{ attribute }} is not distinct from {{ alias }}.raw_text
+    {%- endfor %}
 )
 
 select * from final
