@@ -13,4 +13,5 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements.txt
 .venv/bin/python -m pip install --quiet --no-deps -e .
-.venv/bin/crm-funnel build
+# a full refresh: the sample (or the models) may have changed since the last setup
+.venv/bin/crm-funnel build --full-refresh
