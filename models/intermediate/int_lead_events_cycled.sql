@@ -3,7 +3,8 @@
 -- event while none is open (entry_stage direct); it closes at its first
 -- accepted/recycled/disqualified event. Whether a handoff is open before an
 -- event depends only on the last state-setting event before it (mql and
--- assigned open, a decision closes), so one window replaces a row-by-row walk.
+-- assigned open, a decision closes), so the per-lead window that numbers the
+-- events computes it (and the running count of handoffs) in the same pass.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -23,46 +24,23 @@ leads as (
     where {{ only_affected_leads('lead_id') }}
 ),
 
-with_state as (
-    select
-        *,
-        coalesce(
-            last_value(
-                case
-                    when stage in ('mql', 'assigned') then true
-                    when stage in ('accepted', 'recycled', 'disqualified') then false
-                end ignore nulls
-            ) over (
-                partition by lead_id
-                order by event_sequence
-                rows between unbounded preceding and 1 preceding
-            ),
-            false
-        ) as is_handoff_open_before
-    from events
-),
-
 classified as (
+    -- is_handoff_open_before and handoffs_started come from the per-lead
+    -- window that numbers the events (base_crm__lead_status_history, macros
+    -- handoff_state and opens_handoff), so the timeline is sorted once
     select
         *,
-        stage = 'mql'
-        or (stage in ('assigned', 'accepted') and not is_handoff_open_before)
-            as is_handoff_start,
+        {{ opens_handoff('stage', 'is_handoff_open_before') }} as is_handoff_start,
         stage in ('recycled', 'disqualified') and not is_handoff_open_before
             as is_decision_without_handoff
-    from with_state
+    from events
 ),
 
 numbered as (
     select
         *,
         (stage = 'accepted' or (stage in ('recycled', 'disqualified') and is_handoff_open_before))
-        and not is_decision_without_handoff as is_decision,
-        cast(sum(case when is_handoff_start then 1 else 0 end) over (
-            partition by lead_id
-            order by event_sequence
-            rows between unbounded preceding and current row
-        ) as integer) as handoffs_started
+        and not is_decision_without_handoff as is_decision
     from classified
 ),
 

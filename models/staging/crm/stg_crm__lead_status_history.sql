@@ -20,6 +20,8 @@ final as (
         stage,
         stage_order,
         previous_stage,
+        is_handoff_open_before,
+        handoffs_started,
         old_stage,
         new_status,
         changed_at,

@@ -141,10 +141,18 @@ judged as (
 
 survivors_ordered as (
     -- the contract's event order: changed_at, then funnel stage order, then
-    -- event_id, so ties at the same second follow the funnel
+    -- event_id, so ties at the same second follow the funnel. A repeated stage
+    -- (dropped below) has the same handoff state as the event it repeats, so
+    -- counting it here changes no later event's is_handoff_open_before
     select
         *,
-        lag(stage) over lead_order as previous_stage
+        lag(stage) over lead_order as previous_stage,
+        coalesce(
+            last_value({{ handoff_state('stage') }} ignore nulls) over (
+                lead_order rows between unbounded preceding and 1 preceding
+            ),
+            false
+        ) as is_handoff_open_before
     from judged
     where early_drop_issue is null
     window lead_order as (
@@ -155,16 +163,29 @@ survivors_ordered as (
 
 kept_ordered as (
     -- a double submit (same stage twice in a row) keeps its first row only;
-    -- dropping it leaves every later row's previous stage unchanged
+    -- dropping it leaves every later row's previous stage unchanged. The
+    -- running counts skip repeated rows: event_sequence numbers the kept
+    -- events, handoffs_started counts the handoffs opened so far
+    -- (int_lead_events_cycled turns it into handoff_number)
     select
         *,
         coalesce(stage = previous_stage, false) as is_repeated_stage,
-        cast(sum(case when stage = previous_stage then 0 else 1 end) over (
-            partition by lead_id
-            order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
-            rows between unbounded preceding and current row
-        ) as integer) as event_sequence
+        cast(sum(case when stage = previous_stage then 0 else 1 end) over kept_order as integer)
+            as event_sequence,
+        cast(sum(
+            case
+                when stage is distinct from previous_stage
+                    and {{ opens_handoff('stage', 'is_handoff_open_before') }}
+                    then 1
+                else 0
+            end
+        ) over kept_order as integer) as handoffs_started
     from survivors_ordered
+    window kept_order as (
+        partition by lead_id
+        order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
+        rows between unbounded preceding and current row
+    )
 ),
 
 final as (
@@ -179,15 +200,17 @@ final as (
         raw_events.new_status,
         judged.stage,
         judged.stage_order,
-        raw_events.changed_at as changed_at_text,
         judged.changed_at,
         {{ blank_to_null('raw_events.changed_by') }} as changed_by,
         raw_events.reason as raw_reason,
-        raw_events._loaded_at as loaded_at_text,
         judged.loaded_at,
         kept_ordered.previous_stage,
         case when kept_ordered.is_repeated_stage then null else kept_ordered.event_sequence end
             as event_sequence,
+        case when not kept_ordered.is_repeated_stage then kept_ordered.is_handoff_open_before end
+            as is_handoff_open_before,
+        case when not kept_ordered.is_repeated_stage then kept_ordered.handoffs_started end
+            as handoffs_started,
         coalesce(
             judged.early_drop_issue,
             case when kept_ordered.is_repeated_stage then 'repeated_stage' end
