@@ -36,7 +36,7 @@ events as (
         o.stage_order,
         iso_ts(e.changed_at) as changed_at,
         iso_ts(e._loaded_at) as loaded_at,
-        md5(concat_ws(chr(31), coalesce(e.lead_id, chr(30)), coalesce(e.old_status, chr(30)),
+        md5_number(concat_ws(chr(31), coalesce(e.lead_id, chr(30)), coalesce(e.old_status, chr(30)),
             coalesce(e.new_status, chr(30)), coalesce(e.changed_at, chr(30)),
             coalesce(e.changed_by, chr(30)), coalesce(e.reason, chr(30)))) as content_key
     from {events} as e

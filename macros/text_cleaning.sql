@@ -21,9 +21,13 @@
     rows with the same fingerprint carry the same content. Used to break ties
     and to key rows with a blank id, so that no result depends on where a row
     sits in the export file (shuffling the rows changes no mart).
+    as_number=true gives the same md5 as a 128-bit number (md5_number), which
+    sorts much faster than the hex text: base_crm__lead_status_history breaks
+    ties on 4.8M rows per 1M leads with it. Blank-id keys stay `row-` and 12
+    hex digits either way.
 -#}
-{% macro row_fingerprint(columns) -%}
-    md5(concat_ws(
+{% macro row_fingerprint(columns, as_number=false) -%}
+    {{ 'md5_number' if as_number else 'md5' }}(concat_ws(
         chr(31)
         {%- for column in columns %},
         coalesce({{ column }}, chr(30))

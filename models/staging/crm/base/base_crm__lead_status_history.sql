@@ -9,6 +9,10 @@
     pre_hook="{{ delete_affected_leads('lead_key') }}",
 ) }}
 -- depends_on: {{ ref('base_crm__affected_leads') }}
+{%- set content_columns = [
+    'raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
+    'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason',
+] %}
 with
 
 raw_events as (
@@ -63,10 +67,7 @@ parsed as (
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
         {{ parse_iso_timestamp('raw_events._loaded_at') }} as loaded_at,
         -- rows with the same event_id and this key carry the same content
-        {{ row_fingerprint([
-            'raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
-            'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason',
-        ]) }} as content_key
+        {{ row_fingerprint(content_columns, as_number=true) }} as content_key
     from raw_events
     left join status_labels as new_label
         on raw_events.new_status = new_label.raw_text
@@ -143,7 +144,9 @@ survivors_ordered as (
     -- the contract's event order: changed_at, then funnel stage order, then
     -- event_id, so ties at the same second follow the funnel. A repeated stage
     -- (dropped below) has the same handoff state as the event it repeats, so
-    -- counting it here changes no later event's is_handoff_open_before
+    -- counting it here changes no later event's is_handoff_open_before.
+    -- Rows dropped so far ride along in partitions of their own (their
+    -- results are discarded in final): one pass over judged, no join back
     select
         *,
         lag(stage) over lead_order as previous_stage,
@@ -154,9 +157,8 @@ survivors_ordered as (
             false
         ) as is_handoff_open_before
     from judged
-    where early_drop_issue is null
     window lead_order as (
-        partition by lead_id
+        partition by (early_drop_issue is null), lead_id
         order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
     )
 ),
@@ -169,7 +171,9 @@ kept_ordered as (
     -- (int_lead_events_cycled turns it into handoff_number)
     select
         *,
-        coalesce(stage = previous_stage, false) as is_repeated_stage,
+        early_drop_issue is null and coalesce(stage = previous_stage, false)
+            as is_repeated_stage,
+        early_drop_issue is null and not coalesce(stage = previous_stage, false) as is_kept,
         cast(sum(case when stage = previous_stage then 0 else 1 end) over kept_order as integer)
             as event_sequence,
         cast(sum(
@@ -182,7 +186,7 @@ kept_ordered as (
         ) over kept_order as integer) as handoffs_started
     from survivors_ordered
     window kept_order as (
-        partition by lead_id
+        partition by (early_drop_issue is null), lead_id
         order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
         rows between unbounded preceding and current row
     )
@@ -192,7 +196,8 @@ final as (
     select
         judged.raw_row_number,
         judged.event_id,
-        coalesce(judged.event_id, 'row-' || left(judged.content_key, 12)) as row_key,
+        coalesce(judged.event_id, 'row-' || left({{ row_fingerprint(content_columns) }}, 12))
+            as row_key,
         judged.lead_id,
         coalesce(judged.lead_id, '') as lead_key,
         raw_events.old_status,
@@ -204,16 +209,15 @@ final as (
         {{ blank_to_null('raw_events.changed_by') }} as changed_by,
         raw_events.reason as raw_reason,
         judged.loaded_at,
-        kept_ordered.previous_stage,
-        case when kept_ordered.is_repeated_stage then null else kept_ordered.event_sequence end
-            as event_sequence,
-        case when not kept_ordered.is_repeated_stage then kept_ordered.is_handoff_open_before end
+        case when judged.early_drop_issue is null then judged.previous_stage end
+            as previous_stage,
+        case when judged.is_kept then judged.event_sequence end as event_sequence,
+        case when judged.is_kept then judged.is_handoff_open_before end
             as is_handoff_open_before,
-        case when not kept_ordered.is_repeated_stage then kept_ordered.handoffs_started end
-            as handoffs_started,
+        case when judged.is_kept then judged.handoffs_started end as handoffs_started,
         coalesce(
             judged.early_drop_issue,
-            case when kept_ordered.is_repeated_stage then 'repeated_stage' end
+            case when judged.is_repeated_stage then 'repeated_stage' end
         ) as drop_issue,
         case
             when judged.early_drop_issue in ('duplicate_event_id', 'superseded_event')
@@ -232,24 +236,21 @@ final as (
                     || raw_events._loaded_at
             when judged.early_drop_issue = 'unknown_status'
                 then 'new_status=' || coalesce('''' || raw_events.new_status || '''', 'null')
-            when kept_ordered.is_repeated_stage
+            when judged.is_repeated_stage
                 then 'stage ' || judged.stage || ' repeats the previous event'
         end as drop_detail,
         -- flags are for kept rows only (contract); first event of a lead has no
         -- previous status to disagree with
         coalesce(
-            not kept_ordered.is_repeated_stage
-            and kept_ordered.previous_stage is not null
-            and judged.old_stage is distinct from kept_ordered.previous_stage,
+            judged.is_kept
+            and judged.previous_stage is not null
+            and judged.old_stage is distinct from judged.previous_stage,
             false
         ) as is_sequence_gap,
-        coalesce(judged.event_id is null and not kept_ordered.is_repeated_stage, false)
-            as is_missing_event_id
-    from judged
+        judged.is_kept and judged.event_id is null as is_missing_event_id
+    from kept_ordered as judged
     inner join raw_events
         on judged.raw_row_number = raw_events._raw_row_number
-    left join kept_ordered
-        on judged.raw_row_number = kept_ordered.raw_row_number
     where {{ only_affected_leads("coalesce(judged.lead_id, '')") }}
 )
 
