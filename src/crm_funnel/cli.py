@@ -6,10 +6,12 @@ Thin by design: dbt builds, Great Expectations validates, DuckDB answers.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -43,6 +45,17 @@ def run_dbt(args: list[str], warehouse: Path | None = None) -> bool:
     return subprocess.run(command, env=env, check=False).returncode == 0
 
 
+def models_out_of_sync(since: float) -> bool:
+    """The dbt run that just failed did so because an incremental model's
+    columns differ from the table a previous version of the project built
+    (on_schema_change='fail'), read from dbt's run_results.json."""
+    results = PROJECT_DIR / "target" / "run_results.json"
+    if not results.exists() or results.stat().st_mtime < since:
+        return False
+    messages = [r.get("message") or "" for r in json.loads(results.read_text())["results"]]
+    return any("out of sync" in message for message in messages)
+
+
 def remove_database(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -72,12 +85,19 @@ def build_atomically(
         shutil.copyfile(target, work)  # incremental models build on the previous state
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     args += ["--threads", threads] if threads else []
+    started = time.time()
     if not run_dbt(args, warehouse=work):
         remove_database(work)
         print(
             f"crm-funnel: dbt build failed (see the messages above); {target} was not changed",
             file=sys.stderr,
         )
+        if not full_refresh and models_out_of_sync(since=started):
+            print(
+                f"crm-funnel: {target} was built by an earlier version of the models (their"
+                " columns changed); rebuild it once with `crm-funnel build --full-refresh`",
+                file=sys.stderr,
+            )
         return 1
     checkpoint(work)
     if gate:

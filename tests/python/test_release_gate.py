@@ -116,3 +116,17 @@ def test_passing_build_swaps_the_new_marts_in(built):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "0 failed" in done.stdout
     assert len(marts(warehouse)["fct_lead_handoffs"]) == 3
+
+
+def test_a_warehouse_from_older_models_asks_for_a_full_refresh(built):
+    """An incremental model whose table has columns the models no longer make
+    (a warehouse built by an earlier version) stops the build with a hint."""
+    raw, warehouse, before = built
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute(
+            "alter table staging.base_crm__lead_status_history add column retired_text varchar"
+        )
+    done = cli_build(raw, warehouse)
+    assert_unchanged(warehouse, before, done)
+    assert "was built by an earlier version of the models" in done.stderr
+    assert "crm-funnel build --full-refresh" in done.stderr
