@@ -51,3 +51,19 @@
         (({{ expr }}) at time zone 'UTC') at time zone '{{ var("business_timezone") }}'
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    distinct_timestamps(relation, column): each distinct text of `column` in
+    `relation` once, with its parse_iso_timestamp (raw_text, parsed_at). A raw
+    file has a few hundred distinct `_loaded_at` texts (one per load) against
+    millions of rows, so parsing them here and joining back on the text is
+    about 25x cheaper than the regex on every row (docs/performance.md). A
+    null text matches nothing and stays null, as parse_iso_timestamp(null).
+-#}
+{% macro distinct_timestamps(relation, column) -%}
+    select
+        texts.raw_text,
+        {{ parse_iso_timestamp('texts.raw_text') }} as parsed_at
+    from (select distinct {{ column }} as raw_text from {{ relation }}) as texts
+{%- endmacro %}

@@ -18,16 +18,26 @@ load_state as (
     ('leads', 'lead_id'),
     ('activities', 'activity_id'),
 ] %}
+load_times_{{ file }} as (
+    {%- if incremental_run %}
+    {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
+    {%- else %}
+    -- no previous build: every row is new, no time needed
+    select
+        cast(null as varchar) as raw_text,
+        cast(null as timestamp) as parsed_at
+    where false
+    {%- endif %}
+),
+
 raw_{{ file }} as (
     select
-        coalesce(trim(lead_id), '') as lead_key,
-        {{ blank_to_null(id_column) }} as row_id,
-        {%- if incremental_run %}
-        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
-        {%- else %}
-        cast(null as timestamp) as loaded_at
-        {%- endif %}
-    from {{ source('crm', file) }}
+        coalesce(trim(raw_rows.lead_id), '') as lead_key,
+        {{ blank_to_null('raw_rows.' ~ id_column) }} as row_id,
+        load_times_{{ file }}.parsed_at as loaded_at
+    from {{ source('crm', file) }} as raw_rows
+    left join load_times_{{ file }}
+        on raw_rows._loaded_at = load_times_{{ file }}.raw_text
     {%- if flags.FULL_REFRESH %}
     where false
     {%- endif %}

@@ -54,6 +54,11 @@ status_labels as (
         on status_map.stage = funnel_stages.stage
 ),
 
+load_times as (
+    -- one parse per distinct _loaded_at text (one per load), not per row
+    {{ distinct_timestamps('raw_events', '_loaded_at') }}
+),
+
 parsed as (
     -- only what the rules need: the windows below sort narrow rows, and the
     -- raw text columns join back once, in final
@@ -65,7 +70,7 @@ parsed as (
         old_label.stage as old_stage,
         new_label.stage_order,
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
-        {{ parse_iso_timestamp('raw_events._loaded_at') }} as loaded_at,
+        load_times.parsed_at as loaded_at,
         -- rows with the same event_id and this key carry the same content
         {{ row_fingerprint(content_columns, as_number=true) }} as content_key
     from raw_events
@@ -73,6 +78,8 @@ parsed as (
         on raw_events.new_status = new_label.raw_text
     left join status_labels as old_label
         on raw_events.old_status = old_label.raw_text
+    left join load_times
+        on raw_events._loaded_at = load_times.raw_text
 ),
 
 by_event_id as (

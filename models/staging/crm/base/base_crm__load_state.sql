@@ -21,13 +21,22 @@
 with
 
 {% for file, model in files %}
+{%- if has_previous %}
+load_times_{{ file }} as (
+    {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
+),
+
+{% endif -%}
 raw_{{ file }} as (
     {%- if has_previous %}
-    select {{ parse_iso_timestamp('_loaded_at') }} as loaded_at
+    select load_times_{{ file }}.parsed_at as loaded_at
+    from {{ source('crm', file) }} as raw_rows
+    left join load_times_{{ file }}
+        on raw_rows._loaded_at = load_times_{{ file }}.raw_text
     {%- else %}
     select cast(null as timestamp) as loaded_at  -- no watermark: nothing to compare
-    {%- endif %}
     from {{ source('crm', file) }}
+    {%- endif %}
 ),
 
 built_{{ file }} as (
