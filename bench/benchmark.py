@@ -205,7 +205,7 @@ def run_size(
     if roomy:
         warehouse = folder / "roomy.duckdb"
         command, dbt_env = dbt(["build", "--full-refresh"], parquet, warehouse, target)
-        step(roomy_step(roomy), "parquet", command, dict(dbt_env, CRM_MEMORY_LIMIT=roomy))
+        step(ROOMY + roomy, "parquet", command, dict(dbt_env, CRM_MEMORY_LIMIT=roomy))
         weekly_from_warehouse(warehouse, folder / "dbt_roomy.parquet")
         outputs["dbt build roomy parquet"] = folder / "dbt_roomy.parquet"
     # the nightly run: yesterday's warehouse, today's raw files
@@ -264,11 +264,7 @@ def machine() -> dict:
     }
 
 
-ROOMY = "dbt build (whole), "
-
-
-def roomy_step(limit: str) -> str:
-    return ROOMY + limit
+ROOMY = "dbt build (whole), "  # + the memory limit: the --roomy-memory step
 
 
 def targets(steps: list[Step]) -> list[str]:

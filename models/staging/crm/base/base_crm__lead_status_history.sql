@@ -9,6 +9,11 @@
     pre_hook="{{ delete_affected_leads('lead_key') }}",
 ) }}
 -- depends_on: {{ ref('base_crm__affected_leads') }}
+{#- the contract's per-lead event order; both windows below must use it -#}
+{%- set lead_order %}
+partition by (early_drop_issue is null), lead_id
+        order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
+{%- endset %}
 {%- set content_columns = [
     'raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
     'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason',
@@ -165,8 +170,7 @@ survivors_ordered as (
         ) as is_handoff_open_before
     from judged
     window lead_order as (
-        partition by (early_drop_issue is null), lead_id
-        order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
+        {{ lead_order | trim }}
     )
 ),
 
@@ -193,8 +197,7 @@ kept_ordered as (
         ) over kept_order as integer) as handoffs_started
     from survivors_ordered
     window kept_order as (
-        partition by (early_drop_issue is null), lead_id
-        order by changed_at, stage_order, event_id nulls last, content_key, raw_row_number
+        {{ lead_order | trim }}
         rows between unbounded preceding and current row
     )
 ),

@@ -21,22 +21,23 @@
 with
 
 {% for file, model in files %}
-{%- if has_previous %}
 load_times_{{ file }} as (
+    {%- if has_previous %}
     {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
+    {%- else %}
+    -- no watermark: nothing to compare, no time needed
+    select
+        cast(null as varchar) as raw_text,
+        cast(null as timestamp) as parsed_at
+    where false
+    {%- endif %}
 ),
 
-{% endif -%}
 raw_{{ file }} as (
-    {%- if has_previous %}
     select load_times_{{ file }}.parsed_at as loaded_at
     from {{ source('crm', file) }} as raw_rows
     left join load_times_{{ file }}
         on raw_rows._loaded_at = load_times_{{ file }}.raw_text
-    {%- else %}
-    select cast(null as timestamp) as loaded_at  -- no watermark: nothing to compare
-    from {{ source('crm', file) }}
-    {%- endif %}
 ),
 
 built_{{ file }} as (
