@@ -76,3 +76,22 @@
     {% endfor %}
     {{ return(true) }}
 {% endmacro %}
+
+
+{#-
+    raw_load_times(file, needed): (raw_text, parsed_at) for every distinct
+    `_loaded_at` of the raw file, when the model needs times at all (there is
+    a previous build to compare with); else no rows, so every raw row's time
+    is null. The load-state models join their raw rows to it.
+-#}
+{% macro raw_load_times(file, needed) -%}
+    {%- if needed -%}
+    {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
+    {%- else -%}
+    {#- no previous build: nothing to compare, no time needed -#}
+    select
+        cast(null as varchar) as raw_text,
+        cast(null as timestamp) as parsed_at
+    where false
+    {%- endif -%}
+{%- endmacro %}

@@ -19,15 +19,7 @@ load_state as (
     ('activities', 'activity_id'),
 ] %}
 load_times_{{ file }} as (
-    {%- if incremental_run %}
-    {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
-    {%- else %}
-    -- no previous build: every row is new, no time needed
-    select
-        cast(null as varchar) as raw_text,
-        cast(null as timestamp) as parsed_at
-    where false
-    {%- endif %}
+    {{ raw_load_times(file, incremental_run) }}
 ),
 
 raw_{{ file }} as (

@@ -22,15 +22,7 @@ with
 
 {% for file, model in files %}
 load_times_{{ file }} as (
-    {%- if has_previous %}
-    {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
-    {%- else %}
-    -- no watermark: nothing to compare, no time needed
-    select
-        cast(null as varchar) as raw_text,
-        cast(null as timestamp) as parsed_at
-    where false
-    {%- endif %}
+    {{ raw_load_times(file, has_previous) }}
 ),
 
 raw_{{ file }} as (
