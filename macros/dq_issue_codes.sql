@@ -10,7 +10,7 @@
     {%- if action == 'dropped' -%}
         {{ return([
             'duplicate_event_id', 'superseded_event', 'duplicate_event_content',
-            'missing_lead_id', 'invalid_loaded_at', 'invalid_timestamp',
+            'missing_lead_id', 'invalid_loaded_at', 'future_loaded_at', 'invalid_timestamp',
             'future_timestamp', 'unknown_status', 'repeated_stage',
             'superseded_lead_row', 'duplicate_activity_id',
         ]) }}

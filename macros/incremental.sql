@@ -62,13 +62,14 @@
 
 
 {#-
-    previous_build_exists(): the previous build's three base tables are there
+    previous_build_exists(): the previous build's base tables are there
     (false on a first build and with --full-refresh, when there is nothing to
     be incremental about and the load-state models skip their work).
 -#}
 {% macro previous_build_exists() %}
     {% for model in [
-        'base_crm__lead_status_history', 'base_crm__leads', 'base_crm__activities'
+        'base_crm__lead_status_history', 'base_crm__leads', 'base_crm__activities',
+        'base_crm__raw_loads',
     ] %}
         {% if previous_build_relation(model) is none %}
             {{ return(false) }}
@@ -79,19 +80,49 @@
 
 
 {#-
-    raw_load_times(file, needed): (raw_text, parsed_at) for every distinct
-    `_loaded_at` of the raw file, when the model needs times at all (there is
-    a previous build to compare with); else no rows, so every raw row's time
-    is null. The load-state models join their raw rows to it.
+    raw_load_times(file, needed): load_times() of the raw file (raw_text,
+    parsed_at, is_future_load) when the model needs times at all (there is a
+    previous build to compare with); else no rows, so every raw row's time is
+    null. The affected-leads model joins its raw rows to it.
 -#}
 {% macro raw_load_times(file, needed) -%}
     {%- if needed -%}
-    {{ distinct_timestamps(source('crm', file), '_loaded_at') }}
+    {{ load_times(source('crm', file)) }}
     {%- else -%}
     {#- no previous build: nothing to compare, no time needed -#}
     select
         cast(null as varchar) as raw_text,
-        cast(null as timestamp) as parsed_at
+        cast(null as timestamp) as parsed_at,
+        false as is_future_load
     where false
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    content_fingerprint(columns): an order-independent fingerprint of the raw
+    rows of a group (one load of one file), as an aggregate: the sum of a
+    hash of each row's columns. Two groups with the same row count and
+    fingerprint hold the same rows, in any order (base_crm__load_state).
+-#}
+{% macro content_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('content_fingerprint', 'crm_funnel')(columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__content_fingerprint(columns) -%}
+    sum(cast(hash({{ columns | join(', ') }}) as hugeint))
+{%- endmacro %}
+
+
+{#-
+    fail_query(message): an expression that stops the query that evaluates
+    it, with `message` (SQL text) as the error dbt prints. For refusals a
+    person must read in one line (base_crm__load_state).
+-#}
+{% macro fail_query(message) -%}
+    {{ return(adapter.dispatch('fail_query', 'crm_funnel')(message)) }}
+{%- endmacro %}
+
+{% macro duckdb__fail_query(message) -%}
+    error({{ message }})
 {%- endmacro %}

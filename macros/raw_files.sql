@@ -9,10 +9,20 @@
 
     Any problem stops the build before a model runs, with one message naming the
     file, the column and what was expected (contract: "Empty, partial and bad
-    input").
+    input"). The views of an earlier run are dropped first, so a failed
+    registration never leaves a view reading the previous export, and
+    drop_raw_files() (on-run-end) drops them again: the views read the raw
+    file, PII included, and the published warehouse must hold none.
 -#}
 {% macro raw_dir() -%}
-    {{ return(env_var('CRM_RAW_DIR', 'data/sample') | trim) }}
+    {#- taken as given: a folder name may end in a space -#}
+    {{ return(env_var('CRM_RAW_DIR', 'data/sample')) }}
+{%- endmacro %}
+
+
+{% macro glob_literal(path) -%}
+    {#- a path matched literally by DuckDB's glob: its wildcards in brackets -#}
+    {{ return(path | replace('[', '[[]') | replace('*', '[*]') | replace('?', '[?]')) }}
 {%- endmacro %}
 
 
@@ -40,7 +50,7 @@
 
 
 {% macro find_raw_file(name) %}
-    {% set pattern = raw_dir() ~ '/' ~ name ~ '.*' %}
+    {% set pattern = glob_literal(raw_dir() ~ '/' ~ name) ~ '.*' %}
     {% set found = run_query("select file from glob(" ~ sql_string(pattern) ~ ") order by file") %}
     {% set candidates = [] %}
     {% set others = [] %}
@@ -67,18 +77,23 @@
 
 
 {% macro csv_header(path) %}
-    {#- The header line, read as one text column so that no sniffing can fail. -#}
+    {#- The header line, read as one text column so that no sniffing can fail:
+        latin-1 takes any byte, so a binary file is recognized as one rather
+        than failing as bad UTF-8, and strict_mode off lets a quoted line break
+        further down (valid RFC 4180) be no concern of the header. -#}
     {% set header = run_query(
         "select line from read_csv(" ~ sql_string(path) ~ ", header = false, auto_detect = false,"
-        ~ " delim = '\x1f', quote = '', escape = '', columns = {'line': 'VARCHAR'}) limit 1"
+        ~ " delim = '\x1f', quote = '', escape = '', strict_mode = false, encoding = 'latin-1',"
+        ~ " columns = {'line': 'VARCHAR'}) limit 1"
     ) %}
     {% if header.rows | length == 0 or header.rows[0][0] is none %}
         {{ raw_error(path, "file is empty; expected a header row") }}
     {% endif %}
-    {% set line = header.rows[0][0] | replace('\ufeff', '') %}
+    {#- the UTF-8 byte order mark, as latin-1 reads it -#}
+    {% set line = header.rows[0][0] | replace('\u00ef\u00bb\u00bf', '') | replace('\r', '') %}
     {% if modules.re.search('[\x00-\x08\x0e-\x1f]', line) %}
-        {{ raw_error(path, "is not a text CSV (binary bytes in the first line: a spreadsheet or"
-            ~ " a compressed file?); expected a UTF-8 CSV with a header row") }}
+        {{ raw_error(path, "is not a text CSV (a spreadsheet? binary bytes in the first line);"
+            ~ " expected a UTF-8 CSV with a header row") }}
     {% endif %}
     {% if ',' not in line %}
         {% for delim in [';', '\t', '|'] %}
@@ -107,6 +122,16 @@
 
 
 {% macro check_columns(path, name, present, required) %}
+    {% set repeated = [] %}
+    {% for column in present if present.count(column) > 1 and column not in repeated %}
+        {% do repeated.append(column) %}
+    {% endfor %}
+    {% if repeated %}
+        {{ raw_error(path, "column" ~ ('s ' if repeated | length > 1 else ' ')
+            ~ repeated | join(', ') ~ " appear" ~ ('' if repeated | length > 1 else 's')
+            ~ " more than once in the header; expected each column of " ~ name ~ " once: "
+            ~ required | join(', ')) }}
+    {% endif %}
     {% set missing = [] %}
     {% for column in required if column not in present %}
         {% do missing.append(column) %}
@@ -160,11 +185,37 @@
 
 {% macro register_raw_files() %}
     {% if not execute %}{{ return('') }}{% endif %}
-    {% set statements = ["create schema if not exists raw"] %}
+    {% do run_query("drop schema if exists raw cascade") %}
+    {% do warn_sample_salt() %}
+    {#- every file is checked before any view is created -#}
+    {% set views = [] %}
     {% for name, required in crm_source_columns().items() %}
         {% set required = required | reject('equalto', '_raw_row_number') | list %}
         {% set path = find_raw_file(name) %}
-        {% do statements.append("create or replace view raw." ~ name ~ " as " ~ raw_file_view_sql(name, path, required)) %}
+        {% do views.append((name, path, raw_file_view_sql(name, path, required))) %}
     {% endfor %}
-    {{ return(statements | join(';\n')) }}
+    {% do run_query("create schema raw") %}
+    {% for name, path, view_sql in views %}
+        {% do run_query("create view raw." ~ name ~ " as " ~ view_sql) %}
+    {% endfor %}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro drop_raw_files() %}
+    {#- on-run-end: the raw views read the export, PII included; none may
+        stay in the warehouse that BI users open -#}
+    {% if execute %}{% do run_query("drop schema if exists raw cascade") %}{% endif %}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro warn_sample_salt() %}
+    {#- the sample's documented salt protects nothing on a real export -#}
+    {% set is_default = run_query("select getvariable('crm_email_salt_is_default')") %}
+    {% if is_default.rows[0][0] and not raw_dir().rstrip('/').endswith('data/sample') %}
+        {{ exceptions.warn(
+            "crm-funnel: CRM_EMAIL_SALT is not set, so dim_leads.email_hash uses the bundled"
+            ~ " sample's public salt on " ~ raw_dir() ~ "; set a secret CRM_EMAIL_SALT") }}
+    {% endif %}
 {% endmacro %}

@@ -54,16 +54,41 @@
 
 
 {#-
-    distinct_timestamps(relation, column): each distinct text of `column` in
-    `relation` once, with its parse_iso_timestamp (raw_text, parsed_at). A raw
-    file has a few hundred distinct `_loaded_at` texts (one per load) against
-    millions of rows, so parsing them here and joining back on the text is
-    about 25x cheaper than the regex on every row (docs/performance.md). A
-    null text matches nothing and stays null, as parse_iso_timestamp(null).
+    load_clock(): the latest `_loaded_at` a build accepts: the time this dbt
+    run started (UTC) plus var clock_skew_minutes. A later load time cannot
+    be true (a clock error upstream); such rows are dropped as
+    `future_loaded_at` and never move the watermark or `as_of`
+    (docs/decisions.md 24). The only wall-clock input of a build.
 -#}
-{% macro distinct_timestamps(relation, column) -%}
+{% macro load_clock() -%}
+    (
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+        + interval '{{ var("clock_skew_minutes") }} minutes'
+    )
+{%- endmacro %}
+
+
+{#-
+    load_times(relation): each distinct `_loaded_at` text of `relation` once,
+    as (raw_text, parsed_at, is_future_load). parsed_at is null when the text
+    is not ISO 8601 or is a future load (after load_clock()): either way the
+    row has no place in time. A raw file has a few hundred distinct
+    `_loaded_at` texts (one per load) against millions of rows, so parsing them
+    here and joining back on the text is about 25x cheaper than the regex on
+    every row (docs/performance.md). A null text matches nothing and stays
+    null, as parse_iso_timestamp(null).
+-#}
+{% macro load_times(relation) -%}
     select
         texts.raw_text,
-        {{ parse_iso_timestamp('texts.raw_text') }} as parsed_at
-    from (select distinct {{ column }} as raw_text from {{ relation }}) as texts
+        case
+            when texts.parsed_at <= {{ load_clock() }} then texts.parsed_at
+        end as parsed_at,
+        coalesce(texts.parsed_at > {{ load_clock() }}, false) as is_future_load
+    from (
+        select
+            distinct_texts.raw_text,
+            {{ parse_iso_timestamp('distinct_texts.raw_text') }} as parsed_at
+        from (select distinct _loaded_at as raw_text from {{ relation }}) as distinct_texts
+    ) as texts
 {%- endmacro %}

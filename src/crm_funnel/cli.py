@@ -6,24 +6,107 @@ Thin by design: dbt builds, Great Expectations validates, DuckDB answers.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Every default of a build, in one place (profiles.yml repeats the last two for
+# plain `dbt build`).
 DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "sample"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "crm_funnel.duckdb"
+DEFAULT_THREADS = "2"
+DEFAULT_MEMORY_LIMIT = "2GB"
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# lines of dbt's output that carry one of the project's own one-line messages
+PROJECT_MESSAGE = re.compile(r"(crm-funnel[: ].*)")
+
+
+class BuildError(Exception):
+    """A failure of `crm-funnel build` told in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a build reads, resolved and checked before anything is written."""
+
+    raw_dir: Path
+    warehouse: Path
+    threads: str
+    memory_limit: str
+    dbt_vars: str | None = None
+
+    @classmethod
+    def resolve(
+        cls,
+        raw_dir: str | None = None,
+        warehouse: str | None = None,
+        threads: str | None = None,
+        dbt_vars: str | None = None,
+    ) -> Settings:
+        settings = cls(
+            # a path is taken as given: a folder name may end in a space
+            raw_dir=Path(raw_dir or os.environ.get("CRM_RAW_DIR") or DEFAULT_RAW_DIR).absolute(),
+            warehouse=Path(
+                warehouse or os.environ.get("CRM_WAREHOUSE") or DEFAULT_WAREHOUSE
+            ).absolute(),
+            threads=threads or os.environ.get("CRM_THREADS") or DEFAULT_THREADS,
+            memory_limit=os.environ.get("CRM_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            dbt_vars=dbt_vars,
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not self.threads.strip().isdigit() or int(self.threads) < 1:
+            raise BuildError(
+                f"threads (--threads or CRM_THREADS) must be a whole number of at least 1,"
+                f" got {self.threads!r}"
+            )
+        import duckdb
+
+        with duckdb.connect() as connection:
+            try:
+                quoted = self.memory_limit.replace("'", "''")
+                connection.execute(f"set memory_limit = '{quoted}'")
+            except duckdb.Error as error:
+                raise BuildError(
+                    f"CRM_MEMORY_LIMIT={self.memory_limit!r} is not a memory size DuckDB"
+                    f" accepts (e.g. 2GB, 500MB, 80%): {first_line(str(error))}"
+                ) from None
+        if not self.raw_dir.is_dir():
+            raise BuildError(f"the raw folder {self.raw_dir} does not exist or is not a folder")
+
+    def dbt_env(self, warehouse: Path) -> dict[str, str]:
+        """The environment dbt runs with: the profile reads these (profiles.yml)."""
+        return dict(
+            os.environ,
+            CRM_RAW_DIR=str(self.raw_dir),
+            CRM_WAREHOUSE=str(warehouse),
+            CRM_THREADS=self.threads.strip(),
+            CRM_MEMORY_LIMIT=self.memory_limit,
+        )
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
 
 
 def warehouse_path() -> Path:
-    return Path(os.environ.get("CRM_WAREHOUSE", DEFAULT_WAREHOUSE)).resolve()
+    return Path(os.environ.get("CRM_WAREHOUSE") or DEFAULT_WAREHOUSE).absolute()
 
 
 def validation_docs_path(warehouse: Path) -> Path:
@@ -31,18 +114,37 @@ def validation_docs_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_validation")
 
 
-def run_dbt(args: list[str], warehouse: Path | None = None) -> bool:
-    """Run one dbt command in the project with its in-repo profile."""
-    warehouse = warehouse or warehouse_path()
-    env = dict(os.environ)
-    env["CRM_RAW_DIR"] = str(Path(env.get("CRM_RAW_DIR", DEFAULT_RAW_DIR)).resolve())
-    env["CRM_WAREHOUSE"] = str(warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+@dataclass
+class DbtRun:
+    ok: bool
+    messages: list[str]  # the project's own one-line messages dbt printed
+
+
+def run_dbt(args: list[str], settings: Settings, warehouse: Path) -> DbtRun:
+    """Run one dbt command in the project with its in-repo profile, passing its
+    output through and keeping the project's own messages (`crm-funnel...`)."""
     # a separate process, so dbt's DuckDB connection is closed when it returns
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args, "--project-dir", str(PROJECT_DIR)]
     command += ["--profiles-dir", str(PROJECT_DIR)]
-    return subprocess.run(command, env=env, check=False).returncode == 0
+    command += ["--vars", settings.dbt_vars] if settings.dbt_vars else []
+    messages = []
+    with subprocess.Popen(
+        command,
+        env=settings.dbt_env(warehouse),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            found = PROJECT_MESSAGE.search(ANSI_ESCAPE.sub("", line))
+            if found:
+                messages.append(found.group(1).strip())
+    sys.stdout.flush()
+    return DbtRun(process.returncode == 0, messages)
 
 
 def models_out_of_sync(since: float) -> bool:
@@ -70,57 +172,115 @@ def checkpoint(path: Path) -> None:
             connection.execute("checkpoint")
 
 
+def drop_raw_views(path: Path) -> None:
+    """The raw views read the export, PII included: none is published (dbt's
+    on-run-end drops them too; this holds when a hook was skipped)."""
+    import duckdb
+
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("drop schema if exists raw cascade")
+        connection.execute("checkpoint")
+
+
+@contextmanager
+def warehouse_lock(warehouse: Path) -> Iterator[None]:
+    """One build per warehouse at a time: a second one refuses, naming the
+    holder. The lock (flock on `.<name>.lock`) ends with the process that holds
+    it, so a killed build never leaves a stale lock."""
+    lock_path = warehouse.with_name(f".{warehouse.name}.lock")
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BuildError(
+                f"another build of this warehouse is running ({holder}; lock {lock_path})"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        handle.write(
+            f"crm-funnel build, pid {os.getpid()} on {socket.gethostname()}, started {started}"
+        )
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def validate_into(work: Path, expectations: Path, docs: Path) -> tuple[str, bool]:
+    """Run the gate on `work`, writing its Data Docs beside `docs` first: the
+    previous report stays until the new one is complete."""
+    from crm_funnel.validate import run_suites, summary
+
+    fresh = docs.with_name(docs.name + ".building")
+    shutil.rmtree(fresh, ignore_errors=True)
+    try:
+        result = summary(run_suites(work, expectations, docs_dir=fresh))
+        old = docs.with_name(docs.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if docs.exists():
+            os.replace(docs, old)
+        os.replace(fresh, docs)
+        shutil.rmtree(old, ignore_errors=True)
+        return result
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
 def build_atomically(
-    target: Path, full_refresh: bool, gate: bool, expectations: Path, threads: str | None
-) -> int:
+    settings: Settings, full_refresh: bool, gate: bool, expectations: Path
+) -> None:
     """dbt build into a copy of the warehouse; validate; swap in only on success.
 
-    Readers of `target` (a BI tool, a notebook) see the previous complete
-    warehouse until the rename, and keep it if anything fails.
+    Readers of the warehouse (a BI tool, a notebook) see the previous complete
+    warehouse until the rename, and keep it if anything fails: any failure
+    raises BuildError, after the copy is removed.
     """
+    target = settings.warehouse
     work = target.with_name(f".{target.name}.building")
-    remove_database(work)
-    if target.exists() and not full_refresh:
-        checkpoint(target)
-        shutil.copyfile(target, work)  # incremental models build on the previous state
-    args = ["build"] + (["--full-refresh"] if full_refresh else [])
-    args += ["--threads", threads] if threads else []
-    started = time.time()
-    if not run_dbt(args, warehouse=work):
+    try:
         remove_database(work)
-        print(
-            f"crm-funnel: dbt build failed (see the messages above); {target} was not changed",
-            file=sys.stderr,
-        )
-        if not full_refresh and models_out_of_sync(since=started):
-            print(
-                f"crm-funnel: {target} was built by an earlier version of the models (their"
-                " columns changed); rebuild it once with `crm-funnel build --full-refresh`",
-                file=sys.stderr,
-            )
-        return 1
-    checkpoint(work)
-    if gate:
-        from crm_funnel.validate import run_suites, summary
-
-        docs = validation_docs_path(target)
-        try:
-            text, passed = summary(run_suites(work, expectations, docs_dir=docs))
-        except BaseException:
-            remove_database(work)
-            raise
-        print("== Great Expectations (release gate)")
-        print(text)
-        print(f"validation report: {docs / 'index.html'}")
-        if not passed:
-            remove_database(work)
-            print(
-                f"crm-funnel: the Great Expectations gate failed; {target} was not changed",
-                file=sys.stderr,
-            )
-            return 1
-    os.replace(work, target)
-    return 0
+        if target.exists() and not full_refresh:
+            checkpoint(target)
+            shutil.copyfile(target, work)  # incremental models build on the previous state
+        args = ["build"] + (["--full-refresh"] if full_refresh else [])
+        args += ["--threads", settings.threads.strip()]
+        started = time.time()
+        run = run_dbt(args, settings, warehouse=work)
+        if not run.ok:
+            if not full_refresh and models_out_of_sync(since=started):
+                raise BuildError(
+                    f"{target} was built by an earlier version of the models (their columns"
+                    " changed); rebuild it once with `crm-funnel build --full-refresh`"
+                )
+            if run.messages:
+                raise BuildError(run.messages[-1].removeprefix("crm-funnel: "))
+            raise BuildError("dbt build failed (see the messages above)")
+        drop_raw_views(work)
+        checkpoint(work)
+        if gate:
+            docs = validation_docs_path(target)
+            text, passed = validate_into(work, expectations, docs)
+            print("== Great Expectations (release gate)")
+            print(text)
+            print(f"validation report: {docs / 'index.html'}")
+            if not passed:
+                raise BuildError("the Great Expectations gate failed")
+        os.replace(work, target)
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise BuildError(f"cannot write the warehouse: {error.strerror or error}{where}") from None
+    except BuildError:
+        raise
+    except Exception as error:  # a library's own failure (DuckDB, Great Expectations)
+        raise BuildError(f"{type(error).__name__}: {first_line(str(error))}") from None
+    finally:
+        remove_database(work)
 
 
 def headline(warehouse: Path) -> str:
@@ -164,20 +324,29 @@ def headline(warehouse: Path) -> str:
 
 
 def cmd_build(options: argparse.Namespace) -> int:
-    if options.raw_dir:
-        os.environ["CRM_RAW_DIR"] = options.raw_dir
-    if options.warehouse:
-        os.environ["CRM_WAREHOUSE"] = options.warehouse
-    status = build_atomically(
-        warehouse_path(),
-        full_refresh=options.full_refresh,
-        gate=not options.skip_gate,
-        expectations=Path(options.expectations),
-        threads=options.threads,
-    )
-    if status == 0:
-        print(headline(warehouse_path()))
-    return status
+    warehouse = Path(options.warehouse).absolute() if options.warehouse else warehouse_path()
+    try:
+        settings = Settings.resolve(
+            options.raw_dir, options.warehouse, options.threads, options.vars
+        )
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with warehouse_lock(settings.warehouse):
+            build_atomically(
+                settings,
+                full_refresh=options.full_refresh,
+                gate=not options.skip_gate,
+                expectations=Path(options.expectations),
+            )
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        failure = f"cannot write the warehouse: {error.strerror or error}{where}"
+    except BuildError as error:
+        failure = str(error)
+    else:
+        print(headline(settings.warehouse))
+        return 0
+    print(f"crm-funnel: {failure}; {warehouse} was not changed", file=sys.stderr)
+    return 1
 
 
 def cmd_report(options: argparse.Namespace) -> int:
@@ -235,7 +404,11 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument(
         "--skip-gate", action="store_true", help="swap in without running Great Expectations"
     )
-    build.add_argument("--threads", help="dbt threads (default: CRM_THREADS or the profile's)")
+    build.add_argument("--threads", help="dbt threads (default: CRM_THREADS or 2)")
+    build.add_argument(
+        "--vars",
+        help="dbt vars as YAML, passed to dbt build, e.g. '{as_of: \"2024-06-30\"}'",
+    )
     build.add_argument("--expectations", default=str(PROJECT_DIR / "expectations"))
     build.set_defaults(handler=cmd_build)
 

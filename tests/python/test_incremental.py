@@ -133,7 +133,12 @@ def test_rows_added_below_the_watermark_need_a_full_refresh(tmp_path):
     write_export(raw, events + "\n" + late, leads, "")
     refused = dbt_build(raw, warehouse)
     assert refused.returncode != 0
-    assert "base_crm__load_state_history_unchanged" in refused.output
+    assert (
+        "crm-funnel: raw file lead_status_history changed at or before the last build's"
+        " watermark (2024-01-15 00:00:00): load 2024-01-14T00:00:00Z has 1 rows now and had 0"
+        in refused.output
+    )
+    assert "run `crm-funnel build --full-refresh`" in refused.output
     assert refused.one("select count(*) from fct_lead_handoffs where decision = 'accepted'") == (0,)
     rebuilt = dbt_build(raw, warehouse, "--full-refresh")
     assert rebuilt.returncode == 0, rebuilt.output[-3000:]

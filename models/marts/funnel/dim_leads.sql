@@ -1,5 +1,5 @@
 -- One row per lead of `leads` (latest row), current attributes, no raw PII:
--- the email only as a salted hash (var email_hash_salt).
+-- the email only as a salted hash (macro email_hash).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -1,6 +1,6 @@
 -- The clean leads: one row per lead, its latest row, with attributes
--- normalized to the canonical values of the seeds. PII stays here: the email
--- leaves staging only as a salted hash, the company not at all.
+-- normalized to the canonical values of the seeds. The email arrives already
+-- hashed (base_crm__leads), the company not at all.
 -- A table, incremental by lead: readers join it for a few columns, and the
 -- seeds' mappings are applied once per distinct raw value, not per row.
 {{ config(
@@ -94,12 +94,7 @@ final as (
         coalesce(nullif(trim(kept.industry), ''), 'unknown') as industry,
         cast(customer_values.canonical_value as boolean) as is_existing_customer,
         {{ blank_to_null('kept.owner_id') }} as owner_id,
-        case
-            when {{ blank_to_null('kept.email') }} is not null
-                then sha256(
-                        '{{ var("email_hash_salt") }}' || lower(trim(kept.email))
-                    )
-        end as email_hash,
+        kept.email_hash,
         kept.is_invalid_created_at
     from kept
     {%- for attribute, alias in [

@@ -23,21 +23,31 @@ raw_activities as (
     {%- endif %}
 ),
 
+load_times as (
+    -- one parse per distinct _loaded_at text (one per load), not per row
+    {{ load_times('raw_activities') }}
+),
+
 parsed as (
     select
-        _raw_row_number as raw_row_number,
-        {{ blank_to_null('activity_id') }} as activity_id,
-        {{ blank_to_null('lead_id') }} as lead_id,
-        {{ normalize_label('activity_type') }} as activity_type,
-        occurred_at as occurred_at_text,
-        {{ blank_to_null('performed_by') }} as performed_by,
-        _loaded_at as loaded_at_text,
-        {{ parse_iso_timestamp('occurred_at') }} as occurred_at,
-        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at,
+        raw_activities._raw_row_number as raw_row_number,
+        {{ blank_to_null('raw_activities.activity_id') }} as activity_id,
+        {{ blank_to_null('raw_activities.lead_id') }} as lead_id,
+        {{ normalize_label('raw_activities.activity_type') }} as activity_type,
+        raw_activities.occurred_at as occurred_at_text,
+        {{ blank_to_null('raw_activities.performed_by') }} as performed_by,
+        raw_activities._loaded_at as loaded_at_text,
+        {{ parse_iso_timestamp('raw_activities.occurred_at') }} as occurred_at,
+        load_times.parsed_at as loaded_at,
+        coalesce(load_times.is_future_load, false) as is_future_load,
         {{ row_fingerprint([
-            'activity_id', 'lead_id', 'activity_type', 'occurred_at', 'performed_by',
+            'raw_activities.activity_id', 'raw_activities.lead_id',
+            'raw_activities.activity_type', 'raw_activities.occurred_at',
+            'raw_activities.performed_by',
         ]) }} as content_key
     from raw_activities
+    left join load_times
+        on raw_activities._loaded_at = load_times.raw_text
 ),
 
 ranked as (
@@ -69,6 +79,7 @@ final as (
             when activity_id_rank > 1 then 'duplicate_activity_id'
             when lead_id is null then 'missing_lead_id'
             when occurred_at is null then 'invalid_timestamp'
+            when is_future_load then 'future_loaded_at'
             when loaded_at is null then 'invalid_loaded_at'
             when
                 occurred_at
@@ -80,6 +91,8 @@ final as (
             when lead_id is null then 'lead_id is blank'
             when occurred_at is null
                 then 'occurred_at=' || coalesce('''' || occurred_at_text || '''', 'null')
+            when is_future_load
+                then '_loaded_at ' || loaded_at_text || ' is later than the build'
             when loaded_at is null
                 then '_loaded_at=' || coalesce('''' || loaded_at_text || '''', 'null')
             when

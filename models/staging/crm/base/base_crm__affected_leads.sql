@@ -1,6 +1,6 @@
 -- The leads an incremental run recomputes (macros/incremental.sql): every lead
 -- that received a raw row after the previous build's watermark (or a row whose
--- _loaded_at is unparseable, which has no place in time), in any of the three
+-- _loaded_at is unparseable or in the future, which has no place in time), in any of the three
 -- files, plus the leads holding an older copy of a new row's event_id or
 -- activity_id (a correction can move an event to another lead).
 -- lead_key is the trimmed lead_id, '' when blank. Without a previous build

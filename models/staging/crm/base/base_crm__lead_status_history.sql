@@ -61,7 +61,7 @@ status_labels as (
 
 load_times as (
     -- one parse per distinct _loaded_at text (one per load), not per row
-    {{ distinct_timestamps('raw_events', '_loaded_at') }}
+    {{ load_times('raw_events') }}
 ),
 
 parsed as (
@@ -76,6 +76,7 @@ parsed as (
         new_label.stage_order,
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
         load_times.parsed_at as loaded_at,
+        coalesce(load_times.is_future_load, false) as is_future_load,
         -- rows with the same event_id and this key carry the same content
         {{ row_fingerprint(content_columns, as_number=true) }} as content_key
     from raw_events
@@ -142,6 +143,7 @@ judged as (
             when content_rank > 1 then 'duplicate_event_content'
             when lead_id is null then 'missing_lead_id'
             when changed_at is null then 'invalid_timestamp'
+            when is_future_load then 'future_loaded_at'
             when loaded_at is null then 'invalid_loaded_at'
             when
                 changed_at
@@ -237,6 +239,8 @@ final as (
             when judged.early_drop_issue = 'missing_lead_id' then 'lead_id is blank'
             when judged.early_drop_issue = 'invalid_timestamp'
                 then 'changed_at=' || coalesce('''' || raw_events.changed_at || '''', 'null')
+            when judged.early_drop_issue = 'future_loaded_at'
+                then '_loaded_at ' || raw_events._loaded_at || ' is later than the build'
             when judged.early_drop_issue = 'invalid_loaded_at'
                 then '_loaded_at=' || coalesce('''' || raw_events._loaded_at || '''', 'null')
             when judged.early_drop_issue = 'future_timestamp'

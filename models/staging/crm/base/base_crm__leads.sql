@@ -18,30 +18,41 @@ raw_leads as (
     {%- endif %}
 ),
 
+load_times as (
+    -- one parse per distinct _loaded_at text (one per load), not per row
+    {{ load_times('raw_leads') }}
+),
+
 parsed as (
     select
-        _raw_row_number as raw_row_number,
-        {{ blank_to_null('lead_id') }} as lead_id,
-        created_at as created_at_text,
-        updated_at as updated_at_text,
-        _loaded_at as loaded_at_text,
-        {{ parse_iso_timestamp('created_at') }} as created_at,
-        {{ parse_iso_timestamp('updated_at') }} as updated_at,
-        {{ parse_iso_timestamp('_loaded_at') }} as loaded_at,
-        lead_source,
-        channel,
-        segment,
-        region,
-        industry,
-        is_existing_customer,
-        email,
-        company,
-        owner_id,
+        raw_leads._raw_row_number as raw_row_number,
+        {{ blank_to_null('raw_leads.lead_id') }} as lead_id,
+        raw_leads.created_at as created_at_text,
+        raw_leads.updated_at as updated_at_text,
+        raw_leads._loaded_at as loaded_at_text,
+        {{ parse_iso_timestamp('raw_leads.created_at') }} as created_at,
+        {{ parse_iso_timestamp('raw_leads.updated_at') }} as updated_at,
+        load_times.parsed_at as loaded_at,
+        coalesce(load_times.is_future_load, false) as is_future_load,
+        raw_leads.lead_source,
+        raw_leads.channel,
+        raw_leads.segment,
+        raw_leads.region,
+        raw_leads.industry,
+        raw_leads.is_existing_customer,
+        -- no raw PII is stored, even in staging: the email only as its salted
+        -- hash, the company not at all (it still counts in content_key)
+        {{ email_hash('raw_leads.email') }} as email_hash,
+        raw_leads.owner_id,
         {{ row_fingerprint([
-            'lead_id', 'created_at', 'updated_at', 'lead_source', 'channel', 'segment',
-            'region', 'industry', 'is_existing_customer', 'email', 'company', 'owner_id',
+            'raw_leads.lead_id', 'raw_leads.created_at', 'raw_leads.updated_at',
+            'raw_leads.lead_source', 'raw_leads.channel', 'raw_leads.segment',
+            'raw_leads.region', 'raw_leads.industry', 'raw_leads.is_existing_customer',
+            'raw_leads.email', 'raw_leads.company', 'raw_leads.owner_id',
         ]) }} as content_key
     from raw_leads
+    left join load_times
+        on raw_leads._loaded_at = load_times.raw_text
 ),
 
 ranked as (
@@ -50,7 +61,7 @@ ranked as (
         case
             when lead_id is not null
                 then row_number() over (
-                        partition by lead_id
+                        partition by lead_id, is_future_load
                         order by
                             updated_at desc nulls last,
                             loaded_at desc nulls last,
@@ -59,7 +70,7 @@ ranked as (
                     )
         end as lead_row_rank,
         first_value(raw_row_number) over (
-            partition by lead_id
+            partition by lead_id, is_future_load
             order by
                 updated_at desc nulls last,
                 loaded_at desc nulls last,
@@ -76,15 +87,20 @@ final as (
         coalesce(lead_id, '') as lead_key,
         case
             when lead_id is null then 'missing_lead_id'
+            when is_future_load then 'future_loaded_at'
             when lead_row_rank > 1 then 'superseded_lead_row'
         end as drop_issue,
         case
             when lead_id is null then 'lead_id is blank'
+            when is_future_load
+                then '_loaded_at ' || loaded_at_text || ' is later than the build'
             when lead_row_rank > 1 then 'kept raw row ' || winning_raw_row_number
         end as drop_detail,
         -- a kept lead with an unreadable created_at is still a lead; it is
         -- flagged and its created_at is null
-        coalesce(lead_row_rank = 1 and created_at is null, false) as is_invalid_created_at
+        coalesce(
+            not is_future_load and lead_row_rank = 1 and created_at is null, false
+        ) as is_invalid_created_at
     from ranked
 )
 
