@@ -13,6 +13,7 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = Path(sys.executable).parent / "dbt"
+CLI = Path(sys.executable).parent / "crm-funnel"
 
 EVENT_HEADER = "event_id,lead_id,old_status,new_status,changed_at,changed_by,reason,_loaded_at"
 LEAD_HEADER = (
@@ -20,6 +21,23 @@ LEAD_HEADER = (
     "is_existing_customer,email,company,owner_id,_loaded_at"
 )
 ACTIVITY_HEADER = "activity_id,lead_id,activity_type,occurred_at,performed_by,_loaded_at"
+
+# The smallest export with a decision of each kind, shared by the tests of the
+# raw folder, the atomic build and the hostile cases. Hand-derived: 2 MQL
+# handoffs in the week of 2024-01-08, L1 accepted after 2 h and touched by
+# email 1 h later, L2 recycled for "No budget" after 1.5 h.
+LOAD = "2024-01-15T00:00:00Z"
+EVENTS = f"""
+e1,L1,,MQL,2024-01-08T09:00:00Z,system,,{LOAD}
+e2,L1,mql,Accepted,2024-01-08T11:00:00Z,u1,,{LOAD}
+e3,L2,,MQL,2024-01-09T09:00:00Z,system,,{LOAD}
+e4,L2,mql,Nurture,2024-01-09T10:30:00Z,u1,No budget,{LOAD}
+"""
+LEADS = f"""
+L1,2024-01-08T08:00:00Z,2024-01-08T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,a@a.com,A,u1,{LOAD}
+L2,2024-01-09T08:00:00Z,2024-01-09T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,b@b.com,B,u1,{LOAD}
+"""
+ACTIVITIES = f"a1,L1,email,2024-01-08T12:00:00Z,u1,{LOAD}"
 
 
 @dataclass
@@ -50,8 +68,10 @@ def write_export(folder: Path, events: str, leads: str, activities: str) -> Path
     return folder
 
 
-def dbt_build(raw_dir: Path, warehouse: Path, *extra: str) -> Build:
-    env = dict(os.environ)
+def dbt_build(raw_dir: Path, warehouse: Path, *extra: str, **overrides: str) -> Build:
+    """`dbt build` with target/ and logs/ next to the warehouse; env overrides
+    as keywords."""
+    env = dict(os.environ, **overrides)
     env.update(
         CRM_RAW_DIR=str(raw_dir),
         CRM_WAREHOUSE=str(warehouse),
@@ -67,6 +87,18 @@ def dbt_build(raw_dir: Path, warehouse: Path, *extra: str) -> Build:
     command += ["--log-path", str(warehouse.parent / "logs"), *extra]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     return Build(done.returncode, done.stdout + done.stderr, warehouse)
+
+
+def cli_build(raw: Path, warehouse: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
+    """`crm-funnel build` of a raw folder into a warehouse, env overrides as keywords."""
+    environment = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env)
+    return subprocess.run(
+        [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse), *extra],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture

@@ -5,20 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import dbt_build, write_export
-
-LOAD = "2024-01-15T00:00:00Z"
-EVENTS = f"""
-e1,L1,,MQL,2024-01-08T09:00:00Z,system,,{LOAD}
-e2,L1,mql,Accepted,2024-01-08T11:00:00Z,u1,,{LOAD}
-e3,L2,,MQL,2024-01-09T09:00:00Z,system,,{LOAD}
-e4,L2,mql,Nurture,2024-01-09T10:30:00Z,u1,No budget,{LOAD}
-"""
-LEADS = f"""
-L1,2024-01-08T08:00:00Z,2024-01-08T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,a@a.com,A,u1,{LOAD}
-L2,2024-01-09T08:00:00Z,2024-01-09T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,b@b.com,B,u1,{LOAD}
-"""
-ACTIVITIES = f"a1,L1,email,2024-01-08T12:00:00Z,u1,{LOAD}"
+from conftest import ACTIVITIES, EVENTS, LEADS, dbt_build, write_export
 
 
 @pytest.fixture

@@ -4,28 +4,13 @@ step leaves the previous warehouse's marts exactly as they were."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import write_export
+from conftest import ACTIVITIES, EVENTS, LEADS, cli_build, write_export
 
-CLI = Path(sys.executable).parent / "crm-funnel"
-LOAD = "2024-01-15T00:00:00Z"
-EVENTS = f"""
-e1,L1,,MQL,2024-01-08T09:00:00Z,system,,{LOAD}
-e2,L1,mql,Accepted,2024-01-08T11:00:00Z,u1,,{LOAD}
-e3,L2,,MQL,2024-01-09T09:00:00Z,system,,{LOAD}
-e4,L2,mql,Nurture,2024-01-09T10:30:00Z,u1,No budget,{LOAD}
-"""
-LEADS = f"""
-L1,2024-01-08T08:00:00Z,2024-01-08T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,a@a.com,A,u1,{LOAD}
-L2,2024-01-09T08:00:00Z,2024-01-09T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,b@b.com,B,u1,{LOAD}
-"""
-ACTIVITIES = f"a1,L1,email,2024-01-08T12:00:00Z,u1,{LOAD}"
 # the next night's load: one more lead, accepted (3 handoffs once it lands)
 NEXT_LOAD = "2024-01-16T00:00:00Z"
 MORE_EVENTS = (
@@ -35,17 +20,6 @@ e5,L3,,MQL,2024-01-10T09:00:00Z,system,,{NEXT_LOAD}
 e6,L3,mql,Accepted,2024-01-10T10:00:00Z,u1,,{NEXT_LOAD}
 """
 )
-
-
-def cli_build(raw: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env)
-    return subprocess.run(
-        [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse)],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def marts(warehouse: Path) -> dict[str, list[tuple]]:
