@@ -1,7 +1,7 @@
 {#-
     email_hash(expr): the salted SHA-256 of a normalized email (trimmed, lower
     case), null for a blank one; the only form in which an email leaves the
-    raw file (docs/decisions.md 16, 23). The salt is the DuckDB variable
+    raw file (docs/decisions.md 16, 23, 24). The salt is the DuckDB variable
     `crm_email_salt`, bound from CRM_EMAIL_SALT by the project's dbt-duckdb
     plugin (src/crm_funnel/dbt_plugin.py), so it never appears in SQL text,
     target/ or logs/. Without the plugin the variable is unset and the build

@@ -58,7 +58,7 @@
     run started (UTC) plus var clock_skew_minutes. A later load time cannot
     be true (a clock error upstream); such rows are dropped as
     `future_loaded_at` and never move the watermark or `as_of`
-    (docs/decisions.md 24). The only wall-clock input of a build.
+    (docs/decisions.md 25). The only wall-clock input of a build.
 -#}
 {% macro load_clock() -%}
     (

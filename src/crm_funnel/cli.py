@@ -277,6 +277,8 @@ def build_atomically(
         raise BuildError(f"cannot write the warehouse: {error.strerror or error}{where}") from None
     except BuildError:
         raise
+    except SystemExit as error:  # the gate's own message (a suite it cannot read)
+        raise BuildError(first_line(str(error.code))) from None
     except Exception as error:  # a library's own failure (DuckDB, Great Expectations)
         raise BuildError(f"{type(error).__name__}: {first_line(str(error))}") from None
     finally:
