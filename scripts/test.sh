@@ -5,7 +5,10 @@
 #      gate (Data Docs in warehouse/test_sample_validation/), then the swap
 #   2. every Great Expectations check listed, from the swapped-in warehouse
 #   3. sqlfluff lint of every model, ruff on the Python
-#   4. pytest (golden end-to-end builds, bad-input errors, reproducibility)
+#   4. pytest (golden end-to-end builds, bad-input errors, the hostile night,
+#      incremental and property tests), two test files at a time
+#      (CRM_TEST_WORKERS), each dbt build on a parse of the project made once
+#      per session (tests/python/dbt_parsed.py); the slowest tests listed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false GX_ANALYTICS_ENABLED=false
@@ -26,4 +29,4 @@ echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
 echo "== pytest"
-.venv/bin/python -m pytest
+.venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-2}" --dist loadfile --durations=15

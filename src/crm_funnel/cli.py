@@ -147,11 +147,16 @@ def run_dbt(args: list[str], settings: Settings, warehouse: Path) -> DbtRun:
     return DbtRun(process.returncode == 0, messages)
 
 
+def dbt_target_path() -> Path:
+    """Where dbt writes its artifacts: dbt's own DBT_TARGET_PATH, else target/."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+
+
 def models_out_of_sync(since: float) -> bool:
     """The dbt run that just failed did so because an incremental model's
     columns differ from the table a previous version of the project built
     (on_schema_change='fail'), read from dbt's run_results.json."""
-    results = PROJECT_DIR / "target" / "run_results.json"
+    results = dbt_target_path() / "run_results.json"
     if not results.exists() or results.stat().st_mtime < since:
         return False
     messages = [r.get("message") or "" for r in json.loads(results.read_text())["results"]]

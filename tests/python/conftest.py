@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,16 +70,62 @@ def write_export(folder: Path, events: str, leads: str, activities: str) -> Path
     return folder
 
 
-def dbt_build(raw_dir: Path, warehouse: Path, *extra: str, **overrides: str) -> Build:
+# one folder per test session (and xdist worker): parsed manifests, keyed by
+# warehouse file name, and the dbt artifacts of `crm-funnel build` runs
+PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{os.getpid()}"
+# what dbt renders while parsing (dbt_project.yml reads CRM_MAX_DROPPED_SHARE)
+PARSE_INPUTS = ("--vars",)
+PARSE_ENV = ("CRM_MAX_DROPPED_SHARE",)
+
+
+def parsed_manifest(stem: str) -> Path:
+    """dbt's parse of the project for a warehouse named `stem`.duckdb, once
+    per session (the nodes carry DuckDB's catalog name, the file's stem)."""
+    folder = PARSED / stem
+    manifest = folder / "partial_parse.msgpack"
+    if not manifest.exists():
+        env = dict(
+            os.environ,
+            CRM_WAREHOUSE=str(folder / f"{stem}.duckdb"),
+            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        )
+        command = [str(DBT), "parse", "--project-dir", str(PROJECT_DIR)]
+        command += ["--profiles-dir", str(PROJECT_DIR), "--target-path", str(folder)]
+        command += ["--log-path", str(folder / "logs")]
+        subprocess.run(command, env=env, capture_output=True, check=True)
+    return manifest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_parsed_manifests():
+    yield
+    shutil.rmtree(PARSED, ignore_errors=True)
+
+
+def dbt_build(
+    raw_dir: Path, warehouse: Path, *extra: str, reuse_parse: bool = True, **overrides: str
+) -> Build:
     """`dbt build` with target/ and logs/ next to the warehouse; env overrides
-    as keywords."""
+    as keywords. It runs on the session's parse of the project unless the
+    build changes what dbt parses (--vars, CRM_MAX_DROPPED_SHARE) or the test
+    asks for a whole dbt run (reuse_parse=False)."""
     env = dict(os.environ, **overrides)
     env.update(
         CRM_RAW_DIR=str(raw_dir),
         CRM_WAREHOUSE=str(warehouse),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
-    command = [str(DBT), "build", "--project-dir", str(PROJECT_DIR)]
+    reuse_parse = (
+        reuse_parse
+        and not any(arg in PARSE_INPUTS for arg in extra)
+        and not any(name in overrides for name in PARSE_ENV)
+    )
+    if reuse_parse:
+        runner = [sys.executable, str(Path(__file__).with_name("dbt_parsed.py"))]
+        command = [*runner, str(parsed_manifest(warehouse.stem)), "build"]
+    else:
+        command = [str(DBT), "build"]
+    command += ["--project-dir", str(PROJECT_DIR)]
     command += [
         "--profiles-dir",
         str(PROJECT_DIR),
@@ -89,12 +137,25 @@ def dbt_build(raw_dir: Path, warehouse: Path, *extra: str, **overrides: str) -> 
     return Build(done.returncode, done.stdout + done.stderr, warehouse)
 
 
+def cli_env(**env: str) -> dict[str, str]:
+    """The environment of a `crm-funnel build`, env overrides as keywords; dbt's
+    artifacts go to a folder of their own (tests run in parallel)."""
+    PARSED.mkdir(parents=True, exist_ok=True)
+    artifacts = Path(tempfile.mkdtemp(prefix="cli-", dir=PARSED))
+    return dict(
+        os.environ,
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        DBT_TARGET_PATH=str(artifacts / "target"),
+        DBT_LOG_PATH=str(artifacts / "logs"),
+        **env,
+    )
+
+
 def cli_build(raw: Path, warehouse: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
     """`crm-funnel build` of a raw folder into a warehouse, env overrides as keywords."""
-    environment = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env)
     return subprocess.run(
         [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse), *extra],
-        env=environment,
+        env=cli_env(**env),
         capture_output=True,
         text=True,
         check=False,

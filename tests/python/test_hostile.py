@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import resource
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from conftest import (
     LEADS,
     LOAD,
     cli_build,
+    cli_env,
     dbt_build,
     write_export,
 )
@@ -184,7 +184,7 @@ def test_a_second_build_at_once_refuses_naming_the_holder(tmp_path):
     raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
     warehouse = tmp_path / "wh" / "crm.duckdb"
     lock = warehouse.with_name(".crm.duckdb.lock")
-    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env = cli_env()
     first = subprocess.Popen(
         [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse), "--skip-gate"],
         env=env,
@@ -249,6 +249,7 @@ def test_a_salt_with_a_quote_hashes_and_never_reaches_target_or_logs(tmp_path):
         "+dim_leads",
         "--indirect-selection",
         "cautious",
+        reuse_parse=False,  # dbt's own parse too: it writes manifest.json
         CRM_EMAIL_SALT=salt,
     )
     assert done.returncode == 0, done.output[-3000:]
@@ -385,7 +386,7 @@ def test_a_full_disk_keeps_the_warehouse_and_its_report(tmp_path):
 
     done = subprocess.run(
         [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse)],
-        env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false"),
+        env=cli_env(),
         capture_output=True,
         text=True,
         check=False,

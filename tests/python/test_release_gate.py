@@ -4,6 +4,7 @@ step leaves the previous warehouse's marts exactly as they were."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -30,13 +31,22 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
         }
 
 
-@pytest.fixture
-def built(tmp_path):
-    """A warehouse built from a clean two-lead export, and its marts."""
-    raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
-    warehouse = tmp_path / "wh" / "crm.duckdb"
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    """A warehouse built by `crm-funnel build` from a clean two-lead export."""
+    work = tmp_path_factory.mktemp("built")
+    raw = write_export(work / "raw", EVENTS, LEADS, ACTIVITIES)
+    warehouse = work / "wh" / "crm.duckdb"
     done = cli_build(raw, warehouse)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return work
+
+
+@pytest.fixture
+def built(built_once, tmp_path):
+    """A copy of that warehouse and its raw folder for one test, and its marts."""
+    shutil.copytree(built_once, tmp_path, dirs_exist_ok=True)
+    raw, warehouse = tmp_path / "raw", tmp_path / "wh" / "crm.duckdb"
     before = marts(warehouse)
     assert len(before["fct_lead_handoffs"]) == 2
     return raw, warehouse, before
