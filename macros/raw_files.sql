@@ -215,7 +215,7 @@
     {% set is_default = run_query("select getvariable('crm_email_salt_is_default')") %}
     {% if is_default.rows[0][0] and not raw_dir().rstrip('/').endswith('data/sample') %}
         {{ exceptions.warn(
-            "crm-funnel: CRM_EMAIL_SALT is not set, so dim_leads.email_hash uses the bundled"
+            "crm-funnel warning: CRM_EMAIL_SALT is not set, so dim_leads.email_hash uses the bundled"
             ~ " sample's public salt on " ~ raw_dir() ~ "; set a secret CRM_EMAIL_SALT") }}
     {% endif %}
 {% endmacro %}

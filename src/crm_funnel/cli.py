@@ -32,7 +32,8 @@ DEFAULT_THREADS = "2"
 DEFAULT_MEMORY_LIMIT = "2GB"
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 # lines of dbt's output that carry one of the project's own one-line messages
-PROJECT_MESSAGE = re.compile(r"(crm-funnel[: ].*)")
+# (errors only: "crm-funnel warning: ..." lines are not why a build failed)
+PROJECT_MESSAGE = re.compile(r"(crm-funnel(?::| raw input error) .*)")
 
 
 class BuildError(Exception):
@@ -87,6 +88,12 @@ class Settings:
                     f"CRM_MEMORY_LIMIT={self.memory_limit!r} is not a memory size DuckDB"
                     f" accepts (e.g. 2GB, 500MB, 80%): {first_line(str(error))}"
                 ) from None
+        from crm_funnel.dbt_plugin import EmptySaltError, email_salt
+
+        try:
+            email_salt()
+        except EmptySaltError as error:
+            raise BuildError(str(error).removeprefix("crm-funnel: ")) from None
         if not self.raw_dir.is_dir():
             raise BuildError(f"the raw folder {self.raw_dir} does not exist or is not a folder")
 

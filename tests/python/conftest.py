@@ -137,6 +137,13 @@ def dbt_build(
     return Build(done.returncode, done.stdout + done.stderr, warehouse)
 
 
+def built_export(folder: Path, events: str, leads: str, activities: str, name: str) -> Build:
+    """Write an export into folder/raw and build it into folder/name; it must pass."""
+    build = dbt_build(write_export(folder / "raw", events, leads, activities), folder / name)
+    assert build.returncode == 0, build.output[-3000:]
+    return build
+
+
 def cli_env(**env: str) -> dict[str, str]:
     """The environment of a `crm-funnel build`, env overrides as keywords; dbt's
     artifacts go to a folder of their own (tests run in parallel)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from conftest import dbt_build, write_export
+from conftest import built_export, dbt_build
 
 LOAD = "2024-01-15T00:00:00Z"
 
@@ -69,10 +69,7 @@ a2,L1,note,2024-01-10T17:00:00Z,u2,{LOAD}
 @pytest.fixture(scope="module")
 def golden(tmp_path_factory):
     folder = tmp_path_factory.mktemp("golden")
-    raw = write_export(folder / "raw", EVENTS, LEADS, ACTIVITIES)
-    build = dbt_build(raw, folder / "warehouse.duckdb")
-    assert build.returncode == 0, build.output[-3000:]
-    return build
+    return built_export(folder, EVENTS, LEADS, ACTIVITIES, "warehouse.duckdb")
 
 
 def handoff(golden, handoff_id: str, columns: str) -> tuple:
