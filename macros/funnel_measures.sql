@@ -15,7 +15,7 @@
 {#-
     sal_rate_measures(): the funnel measures shared by rpt_sal_rates_weekly and
     rpt_sal_rates_by_source, over rows of fct_lead_handoffs. Rates are ratios of
-    sums over the group (contract), percentiles continuous.
+    sums over the group (docs/contract.md, "Metrics"), percentiles continuous.
 -#}
 {% macro sal_rate_measures() -%}
     count(*) as mql_handoffs,

@@ -1,5 +1,5 @@
 {#-
-    Handoff cycles (spec: "Handoff cycles"), as expressions the per-lead
+    Handoff cycles (docs/contract.md, "Handoffs"), as expressions the per-lead
     window in base_crm__lead_status_history evaluates in the same pass that
     numbers the events, so the timeline is sorted once (docs/performance.md).
 

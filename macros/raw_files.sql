@@ -8,7 +8,7 @@
     reads these views through source('crm', ...).
 
     Any problem stops the build before a model runs, with one message naming the
-    file, the column and what was expected (contract: "Empty, partial and bad
+    file, the column and what was expected (docs/contract.md, "Empty, partial and bad
     input"). The views of an earlier run are dropped first, so a failed
     registration never leaves a view reading the previous export, and
     drop_raw_files() (on-run-end) drops them again: the views read the raw

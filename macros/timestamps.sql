@@ -1,6 +1,6 @@
 {#-
     parse_iso_timestamp(expr): raw ISO 8601 text -> UTC timestamp, or null when
-    the text is not one (contract, raw inputs: `T` or space separator, optional
+    the text is not one (docs/contract.md, "Raw inputs": `T` or space separator, optional
     fractional seconds, optional `Z` or +-HH:MM offset; no offset means UTC;
     anything else is unparseable). Surrounding spaces are tolerated.
 -#}

@@ -1,6 +1,6 @@
 -- One row per lead that appears in leads or in the status log, with the
 -- attributes the facts slice by. Leads missing from leads (orphans) still
--- count, with attributes 'unknown' (contract: dim_leads). Priority and SLA
+-- count, with attributes 'unknown' (docs/contract.md, "Marts"). Priority and SLA
 -- hours come from the lead source (seeds lead_source_priority, sla_policy).
 {{ config(
     materialized='incremental',

@@ -1,5 +1,5 @@
--- Each clean status change with the handoff it belongs to (spec: "Handoff
--- cycles"). A handoff opens at every entry to mql, or at an assigned/accepted
+-- Each clean status change with the handoff it belongs to (docs/contract.md,
+-- "Handoffs"). A handoff opens at every entry to mql, or at an assigned/accepted
 -- event while none is open (entry_stage direct); it closes at its first
 -- accepted/recycled/disqualified event. Whether a handoff is open before an
 -- event depends only on the last state-setting event before it (mql and

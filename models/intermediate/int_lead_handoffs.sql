@@ -1,4 +1,4 @@
--- One row per handoff (spec: "Handoff cycles"): its start, first assignment,
+-- One row per handoff (docs/contract.md, "Handoffs"): its start, first assignment,
 -- decision with reason, and what happened after acceptance (first touch, SQL,
 -- opportunity) up to the start of the lead's next handoff.
 {{ config(

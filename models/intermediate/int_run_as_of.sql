@@ -1,5 +1,5 @@
 -- The report date every SLA flag is measured against: the var as_of when set,
--- else the latest _loaded_at of the raw status log (contract: never the wall
+-- else the latest _loaded_at of the raw status log (docs/contract.md, "Metrics": never the wall
 -- clock, so a rebuild of the same data gives the same numbers; a future
 -- _loaded_at is no load time at all). An aggregate either way: exactly one
 -- row, even for an empty export.

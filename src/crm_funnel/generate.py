@@ -5,7 +5,7 @@ cycle, never a loop over rows), DuckDB turns the numbers into the export's text
 and writes CSV or Parquet. One million leads take well under a minute on two
 cores. Deterministic for a given seed.
 
-Realism (contract background, ../shared/reference/003): about 79% of MQL
+Realism (published SAL benchmarks, docs/contract.md "The job"): about 79% of MQL
 handoffs accepted, 12% recycled, 7% disqualified, 2% pending; rejection reasons
 in roughly the reference's proportions; recycled leads re-MQL weeks or months
 later and are decided again; high-intent sources are decided faster; nights and

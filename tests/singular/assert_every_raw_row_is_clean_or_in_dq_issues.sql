@@ -1,4 +1,4 @@
--- Nothing is lost (contract): each raw row is either in its clean staging
+-- Nothing is lost (docs/contract.md, "Cleaning rules"): each raw row is either in its clean staging
 -- model or in dq_issues as dropped, never both, never neither.
 with
 

@@ -1,4 +1,4 @@
--- One row per raw row dropped or flagged, for every raw file (contract:
+-- One row per raw row dropped or flagged, for every raw file (docs/contract.md,
 -- "Cleaning rules"). Drops come from the staging base models, which judge each
 -- row by its own file; flags that need another file or the handoff model come
 -- from the intermediate models.

@@ -1,5 +1,5 @@
--- Every raw activity row, judged like the status log (spec: "the same spirit
--- applies to activities"). One row per raw row; drop_issue null = kept.
+-- Every raw activity row, judged like the status log (docs/contract.md,
+-- "Cleaning rules"). One row per raw row; drop_issue null = kept.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

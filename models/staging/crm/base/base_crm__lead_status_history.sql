@@ -1,5 +1,5 @@
 -- Every raw status-change row, parsed and judged by the contract's cleaning
--- table (spec: "Cleaning rules (staging)"). One row per raw row: kept rows have
+-- table (docs/contract.md, "Cleaning rules"). One row per raw row: kept rows have
 -- drop_issue null; dropped rows carry the first drop rule they match.
 -- stg_crm__lead_status_history keeps the kept rows, dq_issues reports the rest.
 {{ config(
@@ -253,8 +253,8 @@ final as (
             when judged.is_repeated_stage
                 then 'stage ' || judged.stage || ' repeats the previous event'
         end as drop_detail,
-        -- flags are for kept rows only (contract); first event of a lead has no
-        -- previous status to disagree with
+        -- flags are for kept rows only (docs/contract.md, "Cleaning rules");
+        -- the first event of a lead has no previous status to disagree with
         coalesce(
             judged.is_kept
             and judged.previous_stage is not null

@@ -1,7 +1,7 @@
 -- Every raw leads row, judged: a lead appears once per load, and only its
 -- latest row (latest updated_at, ties by latest _loaded_at, then by content
 -- fingerprint, never by position) is kept
--- (spec: leads, superseded_lead_row). One row per raw row.
+-- (docs/contract.md, "Cleaning rules"). One row per raw row.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
