@@ -72,7 +72,7 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        if not self.threads.strip().isdigit() or int(self.threads) < 1:
+        if not self.threads.strip().isdecimal() or int(self.threads) < 1:
             raise BuildError(
                 f"threads (--threads or CRM_THREADS) must be a whole number of at least 1,"
                 f" got {self.threads!r}"
