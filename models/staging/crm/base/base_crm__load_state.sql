@@ -48,13 +48,7 @@ current_loads as (
 
 previous_loads as (
     {%- if previous is not none %}
-    select
-        source,
-        loaded_at_text,
-        loaded_at,
-        raw_rows,
-        content_fingerprint
-    from {{ previous }}
+    select * from {{ previous }}
     where loaded_at is not null
     {%- else %}
     select
