@@ -62,44 +62,6 @@
 
 
 {#-
-    previous_build_exists(): the previous build's base tables are there
-    (false on a first build and with --full-refresh, when there is nothing to
-    be incremental about and the load-state models skip their work).
--#}
-{% macro previous_build_exists() %}
-    {% for model in [
-        'base_crm__lead_status_history', 'base_crm__leads', 'base_crm__activities',
-        'base_crm__raw_loads',
-    ] %}
-        {% if previous_build_relation(model) is none %}
-            {{ return(false) }}
-        {% endif %}
-    {% endfor %}
-    {{ return(true) }}
-{% endmacro %}
-
-
-{#-
-    raw_load_times(file, needed): load_times() of the raw file (raw_text,
-    parsed_at, is_future_load) when the model needs times at all (there is a
-    previous build to compare with); else no rows, so every raw row's time is
-    null. The affected-leads model joins its raw rows to it.
--#}
-{% macro raw_load_times(file, needed) -%}
-    {%- if needed -%}
-    {{ load_times(source('crm', file)) }}
-    {%- else -%}
-    {#- no previous build: nothing to compare, no time needed -#}
-    select
-        cast(null as varchar) as raw_text,
-        cast(null as timestamp) as parsed_at,
-        false as is_future_load
-    where false
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#-
     content_fingerprint(columns): an order-independent fingerprint of the raw
     rows of a group (one load of one file), as an aggregate: the sum of a
     hash of each row's columns. Two groups with the same row count and

@@ -1,16 +1,19 @@
 -- The leads an incremental run recomputes (macros/incremental.sql): every lead
 -- that received a raw row after the previous build's watermark (or a row whose
--- _loaded_at is unparseable or in the future, which has no place in time), in any of the three
--- files, plus the leads holding an older copy of a new row's event_id or
+-- _loaded_at is unparseable or in the future, which has no place in time), in
+-- any of the three files, plus the leads holding an older copy of a new row's event_id or
 -- activity_id (a correction can move an event to another lead).
 -- lead_key is the trimmed lead_id, '' when blank. Without a previous build
 -- every lead is affected (and --full-refresh needs none of them).
-{%- set incremental_run = previous_build_exists() %}
 with
+
+load_state_loads as (
+    select * from {{ ref('base_crm__load_state') }}
+),
 
 load_state as (
     select max(previous_loaded_through) as previous_loaded_through
-    from {{ ref('base_crm__load_state') }}
+    from load_state_loads
 ),
 
 {% for file, id_column in [
@@ -19,7 +22,13 @@ load_state as (
     ('activities', 'activity_id'),
 ] %}
 load_times_{{ file }} as (
-    {{ raw_load_times(file, incremental_run) }}
+    -- each load's time, parsed once by base_crm__load_state (null when
+    -- unparseable or in the future)
+    select
+        loaded_at_text as raw_text,
+        loaded_at as parsed_at
+    from load_state_loads
+    where source = '{{ file }}'
 ),
 
 raw_{{ file }} as (
