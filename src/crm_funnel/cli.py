@@ -108,6 +108,12 @@ class Settings:
         )
 
 
+def cannot_write(error: OSError) -> str:
+    """A file-system failure (no such folder, a full disk) in one line."""
+    where = f" ({error.filename})" if error.filename else ""
+    return f"cannot write the warehouse: {error.strerror or error}{where}"
+
+
 def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
@@ -285,8 +291,7 @@ def build_atomically(
                 raise BuildError("the Great Expectations gate failed")
         os.replace(work, target)
     except OSError as error:
-        where = f" ({error.filename})" if error.filename else ""
-        raise BuildError(f"cannot write the warehouse: {error.strerror or error}{where}") from None
+        raise BuildError(cannot_write(error)) from None
     except BuildError:
         raise
     except SystemExit as error:  # the gate's own message (a suite it cannot read)
@@ -352,8 +357,7 @@ def cmd_build(options: argparse.Namespace) -> int:
                 expectations=Path(options.expectations),
             )
     except OSError as error:
-        where = f" ({error.filename})" if error.filename else ""
-        failure = f"cannot write the warehouse: {error.strerror or error}{where}"
+        failure = cannot_write(error)
     except BuildError as error:
         failure = str(error)
     else:
