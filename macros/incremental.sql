@@ -1,36 +1,37 @@
 {#-
-    Incremental builds by lead (docs/decisions.md, "Incremental builds").
-
-    A nightly load appends raw rows with a later `_loaded_at`. The models keyed
-    by lead recompute only the leads in base_crm__affected_leads (leads that
-    received a new row in any raw file, and leads sharing an event_id or
-    activity_id with a new row) and replace those leads' rows:
-
-        {{ config(materialized='incremental', incremental_strategy='append',
-                  on_schema_change='fail',
-                  pre_hook="{{ delete_affected_leads('lead_id') }}") }}
-        -- depends_on: {{ ref('base_crm__affected_leads') }}
-        ... where {{ only_affected_leads('lead_id') }}
-
-    On the first build and with --full-refresh both macros are no-ops, so the
-    model's SQL is the whole-history SQL.
+    Incremental builds by lead (docs/incremental.md). A model materialized as
+    incremental_by_lead (macros/materializations/incremental_by_lead.sql)
+    filters each input to this run's leads with only_affected_leads(); the
+    materialization replaces those leads' rows.
 -#}
 {% macro only_affected_leads(column) -%}
+    {#- ref() outside the condition: dbt records the dependency when it parses -#}
+    {%- set affected_leads = ref('base_crm__affected_leads') -%}
     {%- if is_incremental() -%}
-        {{ column }} in (select lead_key from {{ ref('base_crm__affected_leads') }})
+        {{ column }} in (select lead_key from {{ affected_leads }})
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
 
-{% macro delete_affected_leads(column, also_where=none) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ column }} in (select lead_key from {{ ref('base_crm__affected_leads') }})
-        {%- if also_where %} or ({{ also_where }}){% endif %}
-    {%- endif -%}
-{%- endmacro %}
+{#-
+    is_incremental(): dbt's own macro, also true for incremental_by_lead. True
+    while the model's table exists and this is not a --full-refresh, so the
+    query reads only this run's leads.
+-#}
+{% macro is_incremental() %}
+    {% if not execute %}
+        {{ return(false) }}
+    {% endif %}
+    {% set relation = adapter.get_relation(this.database, this.schema, this.table) %}
+    {{ return(
+        relation is not none
+        and relation.type == 'table'
+        and model.config.materialized in ('incremental', 'incremental_by_lead')
+        and not should_full_refresh()
+    ) }}
+{% endmacro %}
 
 
 {#-

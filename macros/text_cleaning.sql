@@ -34,3 +34,27 @@
         {%- endfor %}
     ))
 {%- endmacro %}
+
+
+{#-
+    status_labels(relation): each distinct raw status text of `relation`
+    (new_status and old_status) once, as (raw_text, stage, stage_order):
+    normalized, mapped by the seed status_map and ordered by funnel_stages;
+    stage is null for a label the seed does not know. A few dozen texts
+    against millions of rows, so the regex runs per text, not per row.
+-#}
+{% macro status_labels(relation) -%}
+    select
+        texts.raw_text,
+        status_map.stage,
+        funnel_stages.stage_order
+    from (
+        select new_status as raw_text from {{ relation }}
+        union
+        select old_status as raw_text from {{ relation }}
+    ) as texts
+    left join {{ ref('status_map') }} as status_map
+        on {{ normalize_label('texts.raw_text') }} = status_map.raw_label
+    left join {{ ref('funnel_stages') }} as funnel_stages
+        on status_map.stage = funnel_stages.stage
+{%- endmacro %}

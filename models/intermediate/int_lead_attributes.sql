@@ -2,13 +2,7 @@
 -- attributes the facts slice by. Leads missing from leads (orphans) still
 -- count, with attributes 'unknown' (docs/contract.md, "Marts"). Priority and SLA
 -- hours come from the lead source (seeds lead_source_priority, sla_policy).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{{ config(materialized='incremental_by_lead') }}
 with
 
 leads as (

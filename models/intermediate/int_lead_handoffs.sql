@@ -1,17 +1,11 @@
 -- One row per handoff (docs/contract.md, "Handoffs"): its start, first assignment,
 -- decision with reason, and what happened after acceptance (first touch, SQL,
 -- opportunity) up to the start of the lead's next handoff.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{{ config(materialized='incremental_by_lead') }}
 with
 
-cycled_events as (
-    select * from {{ ref('int_lead_events_cycled') }}
+ordered_events as (
+    select * from {{ ref('int_lead_events_ordered') }}
     where {{ only_affected_leads('lead_id') }}
 ),
 
@@ -33,7 +27,7 @@ starts as (
         lead(changed_at) over (
             partition by lead_id order by handoff_number
         ) as next_handoff_started_at
-    from cycled_events
+    from ordered_events
     where is_handoff_start
 ),
 
@@ -42,27 +36,27 @@ assignments as (
         lead_id,
         handoff_number,
         min(changed_at) as assigned_at
-    from cycled_events
+    from ordered_events
     where stage = 'assigned' and handoff_number is not null
     group by lead_id, handoff_number
 ),
 
 decisions as (
     select
-        cycled_events.lead_id,
-        cycled_events.handoff_number,
-        cycled_events.event_id as decision_event_id,
-        cycled_events.stage as decision,
-        cycled_events.changed_at as decided_at,
-        cycled_events.changed_by as decided_by,
-        cycled_events.raw_reason,
-        cycled_events.normalized_reason,
+        ordered_events.lead_id,
+        ordered_events.handoff_number,
+        ordered_events.event_id as decision_event_id,
+        ordered_events.stage as decision,
+        ordered_events.changed_at as decided_at,
+        ordered_events.changed_by as decided_by,
+        ordered_events.raw_reason,
+        ordered_events.normalized_reason,
         reason_map.reason_code as mapped_reason_code,
         reason_map.reason_category as mapped_reason_category
-    from cycled_events
+    from ordered_events
     left join reason_map
-        on cycled_events.normalized_reason = reason_map.raw_reason
-    where cycled_events.is_decision
+        on ordered_events.normalized_reason = reason_map.raw_reason
+    where ordered_events.is_decision
 ),
 
 handoffs as (
@@ -108,7 +102,7 @@ post_acceptance_events as (
         lead_id,
         changed_at as happened_at,
         case when stage = 'contacted' then 'touch' else stage end as kind
-    from cycled_events
+    from ordered_events
     where stage in ('contacted', 'sql', 'opportunity')
 ),
 

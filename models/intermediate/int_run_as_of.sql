@@ -29,13 +29,14 @@
 
 with
 
-judged_events as (
-    select * from {{ ref('base_crm__lead_status_history') }}
+raw_rows as (
+    select * from {{ ref('stg_crm__raw_rows') }}
 ),
 
 final as (
     select {{ as_of_expression }} as as_of
-    from judged_events
+    from raw_rows
+    where source = 'lead_status_history'
 )
 
 select * from final

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import json
 import os
 import re
 import shutil
@@ -160,22 +159,6 @@ def run_dbt(args: list[str], settings: Settings, warehouse: Path) -> DbtRun:
     return DbtRun(process.returncode == 0, messages)
 
 
-def dbt_target_path() -> Path:
-    """Where dbt writes its artifacts: dbt's own DBT_TARGET_PATH, else target/."""
-    return Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
-
-
-def models_out_of_sync(since: float) -> bool:
-    """The dbt run that just failed did so because an incremental model's
-    columns differ from the table a previous version of the project built
-    (on_schema_change='fail'), read from dbt's run_results.json."""
-    results = dbt_target_path() / "run_results.json"
-    if not results.exists() or results.stat().st_mtime < since:
-        return False
-    messages = [r.get("message") or "" for r in json.loads(results.read_text())["results"]]
-    return any("out of sync" in message for message in messages)
-
-
 def remove_database(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -268,14 +251,8 @@ def build_atomically(
             shutil.copyfile(target, work)  # incremental models build on the previous state
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
         args += ["--threads", settings.threads.strip()]
-        started = time.time()
         run = run_dbt(args, settings, warehouse=work)
         if not run.ok:
-            if not full_refresh and models_out_of_sync(since=started):
-                raise BuildError(
-                    f"{target} was built by an earlier version of the models (their columns"
-                    " changed); rebuild it once with `crm-funnel build --full-refresh`"
-                )
             if run.messages:
                 raise BuildError(run.messages[-1].removeprefix("crm-funnel: "))
             raise BuildError("dbt build failed (see the messages above)")

@@ -3,7 +3,7 @@
 with
 
 judged as (
-    select * from {{ ref('int_raw_rows_judged') }}
+    select * from {{ ref('stg_crm__raw_rows') }}
 ),
 
 dropped as (

@@ -1,12 +1,6 @@
 -- One row per lead of `leads` (latest row), current attributes, no raw PII:
 -- the email only as a salted hash (macro email_hash).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{{ config(materialized='incremental_by_lead') }}
 with
 
 lead_attributes as (

@@ -1,16 +1,9 @@
 -- One row per handoff (a pass of a lead through sales review), with SLA flags
 -- measured against as_of and business-hours twins of TTA and TTFT.
-{#- Incremental (macros/incremental.sql): the pre-hook removes the affected
-    leads' handoffs (some may no longer exist); delete+insert then replaces the
-    as_of-sensitive handoffs of the other leads by their recomputed rows. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='handoff_id',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{#- Incremental by lead (docs/incremental.md); as_of moves with every load, so
+    the handoffs whose SLA flags still depend on it are recomputed and
+    replaced too, whatever their lead. -#}
+{{ config(materialized='incremental_by_lead', also_replace=as_of_sensitive_handoffs()) }}
 with
 
 handoffs as (

@@ -8,7 +8,7 @@
 with
 
 judged_rows as (
-    select * from {{ ref('int_raw_rows_judged') }}
+    select * from {{ ref('stg_crm__raw_rows') }}
 ),
 
 issues as (

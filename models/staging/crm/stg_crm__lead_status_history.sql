@@ -1,6 +1,5 @@
--- The clean status log: one row per kept status change, in the contract's
--- per-lead order (event_sequence 1, 2, ...). Ordering and deduplication are
--- done once, in the base model; everything downstream reads event_sequence.
+-- The clean status log: one row per kept status change. The verdicts are the
+-- base model's; the order of a lead's events is int_lead_events_ordered's.
 -- A view: the filter is cheap, and readers of one lead's rows (incremental
 -- runs) push their lead filter down into the base table.
 {{ config(materialized='view') }}
@@ -16,12 +15,9 @@ final as (
         row_key as event_id,
         raw_row_number,
         lead_id,
-        event_sequence,
         stage,
         stage_order,
-        previous_stage,
-        is_handoff_open_before,
-        handoffs_started,
+        old_status,
         old_stage,
         new_status,
         changed_at,
@@ -29,7 +25,6 @@ final as (
         raw_reason,
         {{ normalize_label('raw_reason') }} as normalized_reason,
         loaded_at,
-        is_sequence_gap,
         is_missing_event_id
     from judged_events
     where drop_issue is null

@@ -3,13 +3,7 @@
 -- hashed (base_crm__leads), the company not at all.
 -- A table, incremental by lead: readers join it for a few columns, and the
 -- seeds' mappings are applied once per distinct raw value, not per row.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_id') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{{ config(materialized='incremental_by_lead') }}
 {%- set attributes = ['lead_source', 'channel', 'segment', 'region', 'is_existing_customer'] %}
 with
 
@@ -84,6 +78,7 @@ mapped_values as (
 final as (
     select
         kept.lead_id,
+        kept.raw_row_number,
         kept.created_at,
         kept.updated_at,
         kept.loaded_at,
@@ -95,7 +90,9 @@ final as (
         cast(customer_values.canonical_value as boolean) as is_existing_customer,
         {{ blank_to_null('kept.owner_id') }} as owner_id,
         kept.email_hash,
-        kept.is_invalid_created_at
+        kept.is_invalid_created_at,
+        -- the raw text, for the data-quality report of an unreadable created_at
+        case when kept.is_invalid_created_at then kept.created_at_text end as invalid_created_at_text
     from kept
     {%- for attribute, alias in [
         ('lead_source', 'source_values'), ('channel', 'channel_values'), ('segment', 'segment_values'),

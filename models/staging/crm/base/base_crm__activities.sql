@@ -1,30 +1,14 @@
 -- Every raw activity row, judged like the status log (docs/contract.md,
 -- "Cleaning rules"). One row per raw row; drop_issue null = kept.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_key') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{{ config(materialized='incremental_by_lead', lead_column='lead_key') }}
 with
 
 raw_activities as (
     select * from {{ source('crm', 'activities') }}
-    {%- if is_incremental() %}
-    -- only this run's leads, with every copy of their activity_ids (to rank re-sends)
-    where
-        {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
-        or {{ blank_to_null('activity_id') }} in (
-            select {{ blank_to_null('activity_id') }}
-            from {{ source('crm', 'activities') }}
-            where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
-        )
-    {%- endif %}
+    where {{ raw_rows_of_affected_leads(source('crm', 'activities'), 'activity_id') }}
 ),
 
 load_times as (
-    -- one parse per distinct _loaded_at text (one per load), not per row
     {{ load_times('raw_activities') }}
 ),
 
@@ -51,23 +35,14 @@ parsed as (
 ),
 
 ranked as (
-    -- a repeated activity_id keeps its latest load, ties by content fingerprint
+    -- a re-sent activity_id keeps its latest copy
     select
         *,
-        case
-            when activity_id is not null
-                then row_number() over (
-                        partition by activity_id
-                        order by
-                            loaded_at desc nulls last, content_key desc, raw_row_number desc
-                    )
-            else 1
-        end as activity_id_rank,
-        first_value(raw_row_number) over (
-            partition by activity_id
-            order by loaded_at desc nulls last, content_key desc, raw_row_number desc
-        ) as winning_raw_row_number
+        case when activity_id is not null then row_number() over latest_copy else 1 end
+            as activity_id_rank,
+        first_value(raw_row_number) over latest_copy as winning_raw_row_number
     from parsed
+    window latest_copy as (partition by activity_id order by {{ latest_copy_order() }})
 ),
 
 final as (
@@ -78,27 +53,12 @@ final as (
         case
             when activity_id_rank > 1 then 'duplicate_activity_id'
             when lead_id is null then 'missing_lead_id'
-            when occurred_at is null then 'invalid_timestamp'
-            when is_future_load then 'future_loaded_at'
-            when loaded_at is null then 'invalid_loaded_at'
-            when
-                occurred_at
-                > loaded_at + interval '{{ var("clock_skew_minutes") }} minutes'
-                then 'future_timestamp'
+            {{ load_time_issue('occurred_at') }}
         end as drop_issue,
         case
             when activity_id_rank > 1 then 'kept raw row ' || winning_raw_row_number
             when lead_id is null then 'lead_id is blank'
-            when occurred_at is null
-                then 'occurred_at=' || coalesce('''' || occurred_at_text || '''', 'null')
-            when is_future_load
-                then '_loaded_at ' || loaded_at_text || ' is later than the build'
-            when loaded_at is null
-                then '_loaded_at=' || coalesce('''' || loaded_at_text || '''', 'null')
-            when
-                occurred_at
-                > loaded_at + interval '{{ var("clock_skew_minutes") }} minutes'
-                then 'occurred_at ' || occurred_at_text || ' is after _loaded_at ' || loaded_at_text
+            {{ load_time_detail('occurred_at', 'occurred_at', 'occurred_at_text', 'loaded_at_text') }}
         end as drop_detail
     from ranked
     where {{ only_affected_leads("coalesce(lead_id, '')") }}

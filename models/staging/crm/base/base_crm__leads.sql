@@ -2,24 +2,15 @@
 -- latest row (latest updated_at, ties by latest _loaded_at, then by content
 -- fingerprint, never by position) is kept
 -- (docs/contract.md, "Cleaning rules"). One row per raw row.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_affected_leads('lead_key') }}",
-) }}
--- depends_on: {{ ref('base_crm__affected_leads') }}
+{{ config(materialized='incremental_by_lead', lead_column='lead_key') }}
 with
 
 raw_leads as (
     select * from {{ source('crm', 'leads') }}
-    {%- if is_incremental() %}
     where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
-    {%- endif %}
 ),
 
 load_times as (
-    -- one parse per distinct _loaded_at text (one per load), not per row
     {{ load_times('raw_leads') }}
 ),
 
@@ -58,26 +49,13 @@ parsed as (
 ranked as (
     select
         *,
-        case
-            when lead_id is not null
-                then row_number() over (
-                        partition by lead_id, is_future_load
-                        order by
-                            updated_at desc nulls last,
-                            loaded_at desc nulls last,
-                            content_key desc,
-                            raw_row_number desc
-                    )
-        end as lead_row_rank,
-        first_value(raw_row_number) over (
-            partition by lead_id, is_future_load
-            order by
-                updated_at desc nulls last,
-                loaded_at desc nulls last,
-                content_key desc,
-                raw_row_number desc
-        ) as winning_raw_row_number
+        case when lead_id is not null then row_number() over latest_row end as lead_row_rank,
+        first_value(raw_row_number) over latest_row as winning_raw_row_number
     from parsed
+    window latest_row as (
+        partition by lead_id, is_future_load
+        order by {{ latest_copy_order(first='updated_at desc nulls last') }}
+    )
 ),
 
 final as (

@@ -1,0 +1,107 @@
+-- The lead timeline: each clean status change in the contract's event order,
+-- numbered, with the handoff it belongs to and the event after it
+-- (docs/contract.md, "Event order" and "Handoffs"; docs/handoff-model.md).
+-- A handoff opens at every entry to mql, or at an assigned/accepted event while
+-- none is open (entry_stage direct); it closes at its first decision. Whether
+-- one is open before an event depends only on the last state-setting event
+-- before it, so one sort of each lead's events computes the numbering, the
+-- handoff state and the next event together.
+{{ config(materialized='incremental_by_lead') }}
+with
+
+events as (
+    select * from {{ ref('stg_crm__lead_status_history') }}
+    where {{ only_affected_leads('lead_id') }}
+),
+
+leads as (
+    select * from {{ ref('stg_crm__leads') }}
+    where {{ only_affected_leads('lead_id') }}
+),
+
+numbered as (
+    select
+        *,
+        cast(row_number() over lead_events as integer) as event_sequence,
+        coalesce(
+            last_value({{ handoff_state('stage') }} ignore nulls) over (
+                lead_events rows between unbounded preceding and 1 preceding
+            ),
+            false
+        ) as is_handoff_open_before,
+        lag(stage) over lead_events as previous_stage,
+        lead(changed_at) over lead_events as next_changed_at,
+        lead(stage) over lead_events as next_stage
+    from events
+    window lead_events as (partition by lead_id order by {{ event_order() }})
+),
+
+counted as (
+    -- handoffs_started: how many handoffs the lead has opened so far
+    select
+        *,
+        {{ opens_handoff('stage', 'is_handoff_open_before') }} as is_handoff_start,
+        stage in ('recycled', 'disqualified') and not is_handoff_open_before
+            as is_decision_without_handoff,
+        cast(sum(
+            case when {{ opens_handoff('stage', 'is_handoff_open_before') }} then 1 else 0 end
+        ) over (
+            partition by lead_id order by event_sequence
+            rows between unbounded preceding and current row
+        ) as integer) as handoffs_started
+    from numbered
+),
+
+final as (
+    select
+        counted.event_id,
+        counted.raw_row_number,
+        counted.lead_id,
+        counted.event_sequence,
+        counted.stage,
+        counted.changed_at,
+        counted.changed_by,
+        counted.raw_reason,
+        counted.normalized_reason,
+        counted.old_status,
+        counted.previous_stage,
+        -- a flag (docs/contract.md, "Cleaning rules"): the first event of a
+        -- lead has no previous status to disagree with
+        coalesce(
+            counted.previous_stage is not null
+            and counted.old_stage is distinct from counted.previous_stage,
+            false
+        ) as is_sequence_gap,
+        counted.next_changed_at,
+        counted.next_stage,
+        counted.is_handoff_open_before,
+        counted.handoffs_started,
+        counted.is_handoff_start,
+        case
+            when counted.is_handoff_start and counted.stage = 'mql' then 'mql'
+            when counted.is_handoff_start then 'direct'
+        end as entry_stage,
+        (
+            counted.stage = 'accepted'
+            or (counted.stage in ('recycled', 'disqualified') and counted.is_handoff_open_before)
+        )
+        and not counted.is_decision_without_handoff as is_decision,
+        counted.is_decision_without_handoff,
+        -- events before the first handoff, and decisions without one, belong
+        -- to no handoff
+        case
+            when not counted.is_decision_without_handoff
+                then nullif(counted.handoffs_started, 0)
+        end as handoff_number,
+        leads.lead_id is null as is_orphan_lead,
+        coalesce(
+            counted.changed_at
+            < leads.created_at - interval '{{ var("clock_skew_minutes") }} minutes',
+            false
+        ) as is_before_lead_created
+    from counted
+    left join leads
+        on counted.lead_id = leads.lead_id
+)
+
+select * from final
