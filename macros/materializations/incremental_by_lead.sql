@@ -50,7 +50,9 @@
         {% endif %}
         {{ adapter.rename_relation(intermediate_relation, target_relation) }}
     {% else %}
-        {%- set batch = make_temp_relation(target_relation, '__lead_batch') -%}
+        {%- set batch = target_relation.incorporate(
+            path={'identifier': this.identifier ~ '__lead_batch'}
+        ) -%}
         {{ drop_relation_if_exists(load_cached_relation(batch)) }}
         {% do run_query(create_table_as(False, batch, sql)) %}
         {% do assert_same_columns(batch, target_relation) %}

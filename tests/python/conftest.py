@@ -41,6 +41,20 @@ L2,2024-01-09T08:00:00Z,2024-01-09T08:00:00Z,Webinar,inbound,SMB,NA,SaaS,no,b@b.
 """
 ACTIVITIES = f"a1,L1,email,2024-01-08T12:00:00Z,u1,{LOAD}"
 
+# Every mart, as BI tools read them (schema main).
+MARTS = [
+    "fct_lead_handoffs",
+    "fct_lead_rejections",
+    "fct_lead_stage_history",
+    "rpt_sal_rates_weekly",
+    "rpt_sal_rates_by_source",
+    "rpt_rejection_reasons",
+    "dim_leads",
+    "dq_issues",
+    "dq_load_summary",
+    "rpt_data_quality_daily",
+]
+
 
 @dataclass
 class Build:

@@ -8,10 +8,11 @@ default Mon-Fri 09:00-17:00 UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
-from conftest import built_export, dbt_build
+from conftest import MARTS, PROJECT_DIR, built_export, dbt_build
 
 LOAD = "2024-01-15T00:00:00Z"
 
@@ -326,3 +327,15 @@ def test_as_of_var_moves_the_sla_clock(golden, tmp_path):
     assert build.returncode == 0, build.output[-2000:]
     assert handoff(build, "L4-1", "is_pending_past_sla, is_accept_sla_met") == (False, None)
     assert build.one("select pending_past_sla from rpt_sal_rates_weekly") == (0,)
+
+
+def test_every_example_query_in_the_mart_docs_runs(golden):
+    """The ```sql examples in the marts' descriptions (dbt docs) are queries a
+    BI user copies: each runs on a built warehouse and returns rows."""
+    docs = "".join(p.read_text() for p in (PROJECT_DIR / "models" / "marts").glob("*/_*.yml"))
+    examples = re.findall(r"```sql\n(.*?)```", docs, re.S)
+    documented = {re.search(r"from main\.(\w+)", example).group(1) for example in examples}
+    assert documented == set(MARTS)
+    for example in examples:
+        rows = golden.rows(" ".join(line.strip() for line in example.splitlines()))
+        assert rows, example

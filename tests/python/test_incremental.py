@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from conftest import Build, dbt_build, write_export
+from conftest import MARTS, Build, dbt_build, write_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import Export, exports
@@ -19,18 +19,6 @@ from test_properties import Export, exports
 from crm_funnel.generate import DirtRates, generate
 
 FILES = ["lead_status_history", "leads", "activities"]
-MARTS = [
-    "fct_lead_handoffs",
-    "fct_lead_rejections",
-    "fct_lead_stage_history",
-    "rpt_sal_rates_weekly",
-    "rpt_sal_rates_by_source",
-    "rpt_rejection_reasons",
-    "dim_leads",
-    "dq_issues",
-    "dq_load_summary",
-    "rpt_data_quality_daily",
-]
 # more of the dirt an incremental run must get right than the default rates
 HEAVY_DIRT = DirtRates(
     duplicate=0.05, late=0.08, correction=0.05, duplicate_content=0.02, repeated_stage=0.02

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from conftest import ACTIVITY_HEADER, EVENT_HEADER, LEAD_HEADER, Build, dbt_build
+from conftest import ACTIVITY_HEADER, EVENT_HEADER, LEAD_HEADER, MARTS, Build, dbt_build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -243,16 +243,9 @@ def test_hostile_exports_meet_the_invariants(export, tmp_path_factory):
     assert_invariants(build(export, folder), export)
 
 
-MARTS = [
-    "fct_lead_handoffs",
-    "fct_lead_rejections",
-    "fct_lead_stage_history",
-    "rpt_sal_rates_weekly",
-    "rpt_sal_rates_by_source",
-    "rpt_rejection_reasons",
-    "dim_leads",
-    "dq_load_summary",
-]
+# dq_issues and rpt_data_quality_daily name raw rows by their position in the
+# file, which shuffling changes; every other mart must not move
+ORDER_FREE_MARTS = [m for m in MARTS if m not in ("dq_issues", "rpt_data_quality_daily")]
 
 
 @settings(max_examples=max(2, settings().max_examples // 3))
@@ -266,7 +259,7 @@ def test_shuffling_the_raw_rows_changes_no_mart(export, data, tmp_path_factory):
     )
     first = build(export, folder / "first")
     second = build(shuffled, folder / "second")
-    for table in MARTS:
+    for table in ORDER_FREE_MARTS:
         query = f"select * from {table} order by all"
         assert first.rows(query) == second.rows(query), table
     # dq_issues names rows by position too (raw_row_number, 'kept raw row n'):

@@ -8,14 +8,14 @@ with
 
 handoffs as (
     select * from {{ ref('int_lead_handoffs') }} as all_handoffs
-    {%- if is_incremental() %}
     where
         {{ only_affected_leads('all_handoffs.lead_id') }}
+        {%- if is_incremental() %}
         or all_handoffs.handoff_id in (
             select built.handoff_id from {{ this }} as built
             where {{ as_of_sensitive_handoffs('built.') }}
         )
-    {%- endif %}
+        {%- endif %}
 ),
 
 lead_attributes as (

@@ -92,7 +92,8 @@ final as (
         kept.email_hash,
         kept.is_invalid_created_at,
         -- the raw text, for the data-quality report of an unreadable created_at
-        case when kept.is_invalid_created_at then kept.created_at_text end as invalid_created_at_text
+        case when kept.is_invalid_created_at then kept.created_at_text end
+            as invalid_created_at_text
     from kept
     {%- for attribute, alias in [
         ('lead_source', 'source_values'), ('channel', 'channel_values'), ('segment', 'segment_values'),

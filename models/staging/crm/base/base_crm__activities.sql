@@ -58,7 +58,9 @@ final as (
         case
             when activity_id_rank > 1 then 'kept raw row ' || winning_raw_row_number
             when lead_id is null then 'lead_id is blank'
-            {{ load_time_detail('occurred_at', 'occurred_at', 'occurred_at_text', 'loaded_at_text') }}
+            {{ load_time_detail(
+                'occurred_at', 'occurred_at', 'occurred_at_text', 'loaded_at_text'
+            ) }}
         end as drop_detail
     from ranked
     where {{ only_affected_leads("coalesce(lead_id, '')") }}
