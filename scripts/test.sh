@@ -4,8 +4,13 @@
 #      tests, unit tests) into a copy, then the Great Expectations release
 #      gate (Data Docs in warehouse/test_sample_validation/), then the swap
 #   2. every Great Expectations check listed, from the swapped-in warehouse
-#   3. sqlfluff lint of every model, ruff on the Python
-#   4. pytest (golden end-to-end builds, bad-input errors, the hostile night,
+#   3. sqlfluff lint of every model and singular test (the dbt templater
+#      lints compiled SQL, so a macro is linted in every model that calls it;
+#      a macro file alone compiles to nothing), ruff on the Python
+#   4. the metadata judges with the project's settings: dbt-score (pyproject
+#      .toml: at least 9.5, no model over 150 lines) and dbt-coverage (data
+#      tests on at least 40% of columns)
+#   5. pytest (golden end-to-end builds, bad-input errors, the hostile night,
 #      incremental and property tests), two test files at a time
 #      (CRM_TEST_WORKERS), each dbt build on a parse of the project made once
 #      per session (tests/python/dbt_parsed.py); the slowest tests listed
@@ -24,9 +29,18 @@ echo "== dbt build + Great Expectations gate on the sample"
 echo "== Great Expectations, every check"
 .venv/bin/crm-funnel validate --verbose
 echo "== sqlfluff"
-.venv/bin/sqlfluff lint models tests/singular macros
+.venv/bin/sqlfluff lint models tests/singular
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+echo "== dbt-score and dbt-coverage"
+judges="$PWD/target/judges"
+rm -rf "$judges" && mkdir -p "$judges"
+cp "$CRM_WAREHOUSE" "$judges/judges.duckdb"
+CRM_WAREHOUSE="$judges/judges.duckdb" .venv/bin/dbt docs generate --profiles-dir . \
+    --target-path "$judges" --log-path "$judges/logs" -q
+.venv/bin/dbt-score lint --manifest "$judges/manifest.json" --show failing-items
+(cd "$judges" && "$OLDPWD/.venv/bin/dbt-coverage" compute test --run-artifacts-dir . \
+    --cov-report coverage.json --cov-fail-under 0.4 | tail -n 2)
 echo "== pytest"
 .venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-2}" --dist loadfile --durations=15

@@ -50,7 +50,7 @@ def build_in_batches(raw: Path, cuts: list[str], work: Path) -> Build:
             header, rows = read_rows(raw, name)
             loaded = header.index("_loaded_at")
             write_rows(batch, name, header, [r for r in rows if r[loaded] <= cut])
-        built = dbt_build(batch, warehouse, "--exclude", "test_type:unit")
+        built = dbt_build(batch, warehouse)
         assert built.returncode == 0, f"batch {number}:\n" + built.output[-4000:]
     return built
 
@@ -78,7 +78,7 @@ def test_generated_export_in_batches_equals_full_refresh(seed, fractions, tmp_pa
     generate(120, raw, "csv", seed=seed, rates=HEAVY_DIRT, days=60)
     days = load_days(raw)
     cuts = sorted({days[int(f * (len(days) - 1))] for f in fractions}) + [days[-1]]
-    full = dbt_build(raw, work / "full.duckdb", "--exclude", "test_type:unit")
+    full = dbt_build(raw, work / "full.duckdb")
     assert full.returncode == 0, full.output[-4000:]
     # the split really carries late rows and corrections into later batches
     (late,) = full.one(
@@ -103,7 +103,7 @@ def test_hostile_export_in_batches_equals_full_refresh(export, cut, tmp_path_fac
     if not days:
         days = ["2024-01-18T09:00:00Z"]
     cuts = sorted({days[min(cut, len(days) - 1)], days[-1]})
-    full = dbt_build(raw, work / "full.duckdb", "--exclude", "test_type:unit")
+    full = dbt_build(raw, work / "full.duckdb")
     assert full.returncode == 0, full.output[-4000:]
     assert_same_marts(build_in_batches(raw, cuts, work), full)
 
