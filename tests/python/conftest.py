@@ -121,15 +121,19 @@ def dbt_build(
     warehouse: Path,
     *extra: str,
     reuse_parse: bool = True,
-    unit_tests: bool = False,
+    full_tests: bool = False,
     **overrides: str,
 ) -> Build:
     """`dbt build` with target/ and logs/ next to the warehouse; env overrides
     as keywords. It runs on the session's parse of the project unless the
     build changes what dbt parses (--vars, CRM_MAX_DROPPED_SHARE) or the test
-    asks for a whole dbt run (reuse_parse=False). dbt's unit tests read no raw
-    data, so they run only where asked (unit_tests=True: the golden build;
-    scripts/test.sh's build of the sample runs them too)."""
+    asks for a whole dbt run (reuse_parse=False).
+
+    Two kinds of test run only where asked (full_tests=True: the golden
+    build; scripts/test.sh's build of the sample runs them too): dbt's unit
+    tests, which read no raw data, and the marts' column checks (tag
+    column_checks: not null, categories, ranges), which the golden and
+    sample builds cover; every other data test runs in every build."""
     env = dict(os.environ, **overrides)
     env.update(
         CRM_RAW_DIR=str(raw_dir),
@@ -154,18 +158,18 @@ def dbt_build(
         str(warehouse.parent / "target"),
     ]
     command += ["--log-path", str(warehouse.parent / "logs"), *extra]
-    if not unit_tests and "--exclude" not in extra and "--select" not in extra:
-        command += ["--exclude", "test_type:unit"]
+    if not full_tests and "--exclude" not in extra and "--select" not in extra:
+        command += ["--exclude", "test_type:unit", "tag:column_checks"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     return Build(done.returncode, done.stdout + done.stderr, warehouse)
 
 
 def built_export(
-    folder: Path, events: str, leads: str, activities: str, name: str, unit_tests: bool = False
+    folder: Path, events: str, leads: str, activities: str, name: str, full_tests: bool = False
 ) -> Build:
     """Write an export into folder/raw and build it into folder/name; it must pass."""
     raw = write_export(folder / "raw", events, leads, activities)
-    build = dbt_build(raw, folder / name, unit_tests=unit_tests)
+    build = dbt_build(raw, folder / name, full_tests=full_tests)
     assert build.returncode == 0, build.output[-3000:]
     return build
 

@@ -70,7 +70,7 @@ a2,L1,note,2024-01-10T17:00:00Z,u2,{LOAD}
 @pytest.fixture(scope="module")
 def golden(tmp_path_factory):
     folder = tmp_path_factory.mktemp("golden")
-    return built_export(folder, EVENTS, LEADS, ACTIVITIES, "warehouse.duckdb", unit_tests=True)
+    return built_export(folder, EVENTS, LEADS, ACTIVITIES, "warehouse.duckdb", full_tests=True)
 
 
 def handoff(golden, handoff_id: str, columns: str) -> tuple:
