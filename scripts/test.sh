@@ -29,7 +29,7 @@ echo "== dbt build + Great Expectations gate on the sample"
 echo "== Great Expectations, every check"
 .venv/bin/crm-funnel validate --verbose
 echo "== sqlfluff"
-.venv/bin/sqlfluff lint models tests/singular
+.venv/bin/sqlfluff lint --processes 2 models tests/singular
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench

@@ -176,7 +176,9 @@ def built_export(
 
 def cli_env(**env: str) -> dict[str, str]:
     """The environment of a `crm-funnel build`, env overrides as keywords; dbt's
-    artifacts go to a folder of their own (tests run in parallel)."""
+    artifacts go to a folder of their own (tests run in parallel). dbt's unit
+    tests read no raw data: they run in the golden and sample builds, not in
+    every CLI build (DBT_EXCLUDE_RESOURCE_TYPES is dbt's own setting)."""
     PARSED.mkdir(parents=True, exist_ok=True)
     artifacts = Path(tempfile.mkdtemp(prefix="cli-", dir=PARSED))
     return dict(
@@ -184,6 +186,7 @@ def cli_env(**env: str) -> dict[str, str]:
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         DBT_TARGET_PATH=str(artifacts / "target"),
         DBT_LOG_PATH=str(artifacts / "logs"),
+        DBT_EXCLUDE_RESOURCE_TYPES="unit_test",
         **env,
     )
 
