@@ -23,8 +23,9 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-# Every default of a build, in one place (profiles.yml repeats the last two for
-# plain `dbt build`).
+# Every default of a build, in one place for the CLI. A plain `dbt build` reads
+# the same values from profiles.yml and macros/raw_files.sql (raw_dir);
+# tests/python/test_defaults.py keeps them equal.
 DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "sample"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "crm_funnel.duckdb"
 DEFAULT_THREADS = "2"
