@@ -14,79 +14,51 @@ activities as (
     where {{ only_affected_leads('lead_id') }}
 ),
 
-reason_map as (
-    select * from {{ ref('rejection_reason_map') }}
-),
-
-starts as (
-    select
-        lead_id,
-        handoff_number,
-        entry_stage,
-        changed_at as started_at,
-        lead(changed_at) over (
-            partition by lead_id order by handoff_number
-        ) as next_handoff_started_at
-    from ordered_events
-    where is_handoff_start
-),
-
-assignments as (
-    select
-        lead_id,
-        handoff_number,
-        min(changed_at) as assigned_at
-    from ordered_events
-    where stage = 'assigned' and handoff_number is not null
-    group by lead_id, handoff_number
-),
-
 decisions as (
+    select * from {{ ref('int_lead_decisions') }}
+    where {{ only_affected_leads('lead_id') }}
+),
+
+spans as (
+    -- each handoff's events: its start (the only event with an entry_stage)
+    -- and its first assignment
     select
-        ordered_events.lead_id,
-        ordered_events.handoff_number,
-        ordered_events.event_id as decision_event_id,
-        ordered_events.stage as decision,
-        ordered_events.changed_at as decided_at,
-        ordered_events.changed_by as decided_by,
-        ordered_events.raw_reason,
-        ordered_events.normalized_reason,
-        reason_map.reason_code as mapped_reason_code,
-        reason_map.reason_category as mapped_reason_category
+        lead_id,
+        handoff_number,
+        min(changed_at) filter (where is_handoff_start) as started_at,
+        max(entry_stage) as entry_stage,
+        min(changed_at) filter (where stage = 'assigned') as assigned_at
     from ordered_events
-    left join reason_map
-        on ordered_events.normalized_reason = reason_map.raw_reason
-    where ordered_events.is_decision
+    where handoff_number is not null
+    group by lead_id, handoff_number
 ),
 
 handoffs as (
     select
-        starts.lead_id,
-        starts.handoff_number,
-        starts.entry_stage,
-        starts.started_at,
-        starts.next_handoff_started_at,
-        case when starts.entry_stage = 'mql' then starts.started_at end as mql_at,
-        assignments.assigned_at,
-        coalesce(assignments.assigned_at, starts.started_at) as review_started_at,
-        decisions.decision_event_id,
+        spans.lead_id,
+        spans.handoff_number,
+        spans.entry_stage,
+        spans.started_at,
+        lead(spans.started_at) over (
+            partition by spans.lead_id order by spans.handoff_number
+        ) as next_handoff_started_at,
+        case when spans.entry_stage = 'mql' then spans.started_at end as mql_at,
+        spans.assigned_at,
+        coalesce(spans.assigned_at, spans.started_at) as review_started_at,
         coalesce(decisions.decision, 'pending') as decision,
         decisions.decided_at,
         decisions.decided_by,
+        decisions.decision_event_id,
         decisions.raw_reason,
-        decisions.normalized_reason,
-        decisions.mapped_reason_code,
-        decisions.mapped_reason_category,
+        decisions.reason_code,
+        decisions.reason_category,
+        coalesce(decisions.is_unmapped_reason, false) as is_unmapped_reason,
         case when decisions.decision = 'accepted' then decisions.decided_at end as accepted_at
-    from starts
-    left join assignments
-        on
-            starts.lead_id = assignments.lead_id
-            and starts.handoff_number = assignments.handoff_number
+    from spans
     left join decisions
         on
-            starts.lead_id = decisions.lead_id
-            and starts.handoff_number = decisions.handoff_number
+            spans.lead_id = decisions.lead_id
+            and spans.handoff_number = decisions.handoff_number
 ),
 
 post_acceptance_events as (
@@ -143,24 +115,9 @@ final as (
         handoffs.decided_by,
         handoffs.decision_event_id,
         handoffs.raw_reason,
-        -- reasons are rejection facts: blank -> unspecified, not in the map ->
-        -- unmapped; those (and `other`) take their decision's category
-        case
-            when handoffs.decision not in ('recycled', 'disqualified') then null
-            when handoffs.normalized_reason is null then 'unspecified'
-            when handoffs.mapped_reason_code is null then 'unmapped'
-            else handoffs.mapped_reason_code
-        end as reason_code,
-        case
-            when handoffs.decision not in ('recycled', 'disqualified') then null
-            when handoffs.mapped_reason_category is not null
-                then handoffs.mapped_reason_category
-            when handoffs.decision = 'recycled' then 'recycle'
-            else 'disqualify'
-        end as reason_category,
-        handoffs.decision in ('recycled', 'disqualified')
-        and handoffs.normalized_reason is not null
-        and handoffs.mapped_reason_code is null as is_unmapped_reason,
+        handoffs.reason_code,
+        handoffs.reason_category,
+        handoffs.is_unmapped_reason,
         handoffs.accepted_at,
         after_acceptance.first_touch_at,
         {{ hours_between('handoffs.review_started_at', 'handoffs.decided_at') }} as tta_hours,

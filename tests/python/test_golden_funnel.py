@@ -303,15 +303,7 @@ def test_no_mart_exposes_an_email(golden):
 def test_rebuild_gives_identical_marts(golden, tmp_path):
     again = dbt_build(golden.warehouse.parent / "raw", tmp_path / "again.duckdb")
     assert again.returncode == 0, again.output[-2000:]
-    for table in [
-        "fct_lead_handoffs",
-        "fct_lead_stage_history",
-        "rpt_sal_rates_weekly",
-        "rpt_sal_rates_by_source",
-        "rpt_rejection_reasons",
-        "dim_leads",
-        "dq_issues",
-    ]:
+    for table in MARTS:
         query = f"select * from {table} order by all"
         assert golden.rows(query) == again.rows(query), table
 
