@@ -4,6 +4,7 @@
 #      tests, unit tests) into a copy, then the Great Expectations release
 #      gate (Data Docs in warehouse/test_sample_validation/), then the swap
 #   2. every Great Expectations check listed, from the swapped-in warehouse
+#      (2-4 run side by side)
 #   3. sqlfluff lint of every model and singular test (the dbt templater
 #      lints compiled SQL, so a macro is linted in every model that calls it;
 #      a macro file alone compiles to nothing), ruff on the Python
@@ -26,21 +27,40 @@ export CRM_WAREHOUSE="$PWD/warehouse/test_sample.duckdb"
 
 echo "== dbt build + Great Expectations gate on the sample"
 .venv/bin/crm-funnel build --full-refresh
-echo "== Great Expectations, every check"
-.venv/bin/crm-funnel validate --verbose
+# The checks below read the built warehouse and the code and are independent
+# of each other: the two single-process ones run beside sqlfluff, and each
+# prints its output in order when it is done.
+checks="$PWD/target/checks"
+rm -rf "$checks" && mkdir -p "$checks"
+judges() {
+    local judges="$PWD/target/judges"
+    rm -rf "$judges" && mkdir -p "$judges"
+    cp "$CRM_WAREHOUSE" "$judges/judges.duckdb"
+    CRM_WAREHOUSE="$judges/judges.duckdb" .venv/bin/dbt docs generate --profiles-dir . \
+        --target-path "$judges" --log-path "$judges/logs" -q
+    .venv/bin/dbt-score lint --manifest "$judges/manifest.json" --show failing-items
+    (cd "$judges" && "$OLDPWD/.venv/bin/dbt-coverage" compute test --run-artifacts-dir . \
+        --cov-report coverage.json --cov-fail-under 0.4 | tail -n 2)
+}
+.venv/bin/crm-funnel validate --verbose > "$checks/validate.log" 2>&1 &
+validate=$!
+judges > "$checks/judges.log" 2>&1 &
+judged=$!
 echo "== sqlfluff"
-.venv/bin/sqlfluff lint --processes 2 models tests/singular
+# the dbt templater may open the warehouse: a copy of its own, as the judges have
+cp "$CRM_WAREHOUSE" "$checks/lint.duckdb"
+CRM_WAREHOUSE="$checks/lint.duckdb" .venv/bin/sqlfluff lint --processes 2 models tests/singular
 echo "== ruff"
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+echo "== Great Expectations, every check"
+status=0
+wait "$validate" || status=$?
+cat "$checks/validate.log"
+[ "$status" -eq 0 ] || exit "$status"
 echo "== dbt-score and dbt-coverage"
-judges="$PWD/target/judges"
-rm -rf "$judges" && mkdir -p "$judges"
-cp "$CRM_WAREHOUSE" "$judges/judges.duckdb"
-CRM_WAREHOUSE="$judges/judges.duckdb" .venv/bin/dbt docs generate --profiles-dir . \
-    --target-path "$judges" --log-path "$judges/logs" -q
-.venv/bin/dbt-score lint --manifest "$judges/manifest.json" --show failing-items
-(cd "$judges" && "$OLDPWD/.venv/bin/dbt-coverage" compute test --run-artifacts-dir . \
-    --cov-report coverage.json --cov-fail-under 0.4 | tail -n 2)
+wait "$judged" || status=$?
+cat "$checks/judges.log"
+[ "$status" -eq 0 ] || exit "$status"
 echo "== pytest"
 .venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-2}" --dist loadfile --durations=15
