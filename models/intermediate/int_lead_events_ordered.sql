@@ -20,11 +20,8 @@ leads as (
 ),
 
 numbered as (
-    -- the windows sort narrow rows; the text columns join back once, in final
     select
-        event_id,
-        lead_id,
-        stage,
+        *,
         cast(row_number() over lead_events as integer) as event_sequence,
         coalesce(
             last_value({{ handoff_state('stage') }} ignore nulls) over (
@@ -58,21 +55,21 @@ counted as (
 final as (
     select
         counted.event_id,
-        events.raw_row_number,
+        counted.raw_row_number,
         counted.lead_id,
         counted.event_sequence,
         counted.stage,
-        events.changed_at,
-        events.changed_by,
-        events.raw_reason,
-        events.normalized_reason,
-        events.old_status,
+        counted.changed_at,
+        counted.changed_by,
+        counted.raw_reason,
+        counted.normalized_reason,
+        counted.old_status,
         counted.previous_stage,
         -- a flag (docs/contract.md, "Cleaning rules"): the first event of a
         -- lead has no previous status to disagree with
         coalesce(
             counted.previous_stage is not null
-            and events.old_stage is distinct from counted.previous_stage,
+            and counted.old_stage is distinct from counted.previous_stage,
             false
         ) as is_sequence_gap,
         counted.next_changed_at,
@@ -98,13 +95,11 @@ final as (
         end as handoff_number,
         leads.lead_id is null as is_orphan_lead,
         coalesce(
-            events.changed_at
+            counted.changed_at
             < leads.created_at - interval '{{ var("clock_skew_minutes") }} minutes',
             false
         ) as is_before_lead_created
     from counted
-    inner join events
-        on counted.event_id = events.event_id
     left join leads
         on counted.lead_id = leads.lead_id
 )
