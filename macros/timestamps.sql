@@ -45,10 +45,31 @@
     time zone (var business_timezone), for the business-hours calendar.
 -#}
 {% macro as_local_time(expr) -%}
-    {%- if var('business_timezone') | upper == 'UTC' -%}
+    {{ in_time_zone(expr, var('business_timezone')) }}
+{%- endmacro %}
+
+
+{#-
+    as_reporting_time(expr): a UTC timestamp as wall-clock time in the
+    reporting time zone (var reporting_timezone), where the reports' weeks and
+    months begin (docs/semantic-layer.md, "Reporting time zone").
+-#}
+{% macro as_reporting_time(expr) -%}
+    {{ in_time_zone(expr, var('reporting_timezone')) }}
+{%- endmacro %}
+
+
+{#-
+    in_time_zone(expr, zone): a UTC timestamp (without time zone) as the
+    wall-clock time in `zone`, an IANA name; UTC is returned as it is. The
+    offset is the one in force at that instant, so daylight-saving changes
+    are honoured.
+-#}
+{% macro in_time_zone(expr, zone) -%}
+    {%- if zone | upper == 'UTC' -%}
         {{ expr }}
     {%- else -%}
-        (({{ expr }}) at time zone 'UTC') at time zone '{{ var("business_timezone") }}'
+        (({{ expr }}) at time zone 'UTC') at time zone '{{ zone }}'
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,8 +1,6 @@
--- One row per handoff (a pass of a lead through sales review), with SLA flags
--- measured against as_of and business-hours twins of TTA and TTFT.
-{#- Incremental by lead (docs/incremental.md); as_of moves with every load, so
-    the handoffs whose SLA flags still depend on it are recomputed and
-    replaced too, whatever their lead. -#}
+-- One row per handoff (a pass of a lead through sales review): SLA flags against
+-- as_of, business-hours twins of TTA and TTFT, reporting-time-zone twins of times.
+-- Incremental by lead (docs/incremental.md), plus the handoffs as_of still moves.
 {{ config(materialized='incremental_by_lead', also_replace=as_of_sensitive_handoffs()) }}
 with
 
@@ -136,8 +134,13 @@ final as (
         clocked.first_touch_sla_hours,
         clocked.raw_reason,
         clocked.started_at,
-        cast(date_trunc('week', clocked.mql_at) as date) as mql_week,
-        cast(date_trunc('month', clocked.mql_at) as date) as mql_month,
+        {{ as_reporting_time('clocked.mql_at') }} as mql_at_local,
+        {{ as_reporting_time('clocked.review_started_at') }} as review_started_at_local,
+        {{ as_reporting_time('clocked.decided_at') }} as decided_at_local,
+        {{ as_reporting_time('clocked.accepted_at') }} as accepted_at_local,
+        {{ as_reporting_time('clocked.first_touch_at') }} as first_touch_at_local,
+        cast(date_trunc('week', {{ as_reporting_time('clocked.mql_at') }}) as date) as mql_week,
+        cast(date_trunc('month', {{ as_reporting_time('clocked.mql_at') }}) as date) as mql_month,
         clocked.is_orphan_lead
     from clocked
     left join business_hours
