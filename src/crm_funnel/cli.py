@@ -281,43 +281,41 @@ def build_atomically(
 
 
 def headline(warehouse: Path) -> str:
-    """The numbers a person wants first: SAL rate, median TTA, top rejection reason."""
-    import duckdb
+    """The numbers a person wants first: MQL handoffs, SAL rate, median TTA and
+    the top rejection reason, as the semantic layer defines them
+    (crm_funnel.metrics), and every raw file's rows accounted for."""
+    from crm_funnel.metrics import SemanticLayer
 
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        handoffs, sal_rate, median_tta = connection.execute(
-            """
-            select
-                count(*),
-                count(*) filter (where decision = 'accepted') / nullif(count(*), 0),
-                quantile_cont(tta_hours, 0.5) filter (where decision != 'pending')
-            from main.fct_lead_handoffs
-            where entry_stage = 'mql'
-            """
-        ).fetchone()
-        top = connection.execute(
-            """
-            select reason_code, count(*) as rejections
-            from main.fct_lead_rejections
-            group by reason_code
-            order by rejections desc, reason_code
-            limit 1
-            """
-        ).fetchone()
-        dq = connection.execute(
+    with SemanticLayer(warehouse) as layer:
+        numbers = layer.query(["mql_handoffs", "sal_rate", "median_tta_hours"])[0]
+        reasons = layer.query(["rejections"], ["rejection__reason_code"])
+        dq = layer.connection.execute(
             "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary "
             "order by source"
         ).fetchall()
+    top = min(
+        reasons, key=lambda row: (-row["rejections"], row["rejection__reason_code"]), default=None
+    )
+    sal_rate, median_tta = numbers["sal_rate"], numbers["median_tta_hours"]
     lines = [
         f"warehouse: {warehouse}",
-        f"MQL handoffs: {handoffs}",
+        f"MQL handoffs: {numbers['mql_handoffs'] or 0}",
         f"SAL rate: {sal_rate:.1%}" if sal_rate is not None else "SAL rate: n/a (no handoffs)",
         f"median TTA: {median_tta:.2f} h" if median_tta is not None else "median TTA: n/a",
-        f"top rejection reason: {top[0]} ({top[1]})" if top else "top rejection reason: n/a",
+        f"top rejection reason: {top['rejection__reason_code']} ({top['rejections']})"
+        if top
+        else "top rejection reason: n/a",
     ]
     for source, raw, clean, dropped in dq:
         lines.append(f"{source}: {raw} raw rows = {clean} clean + {dropped} dropped")
     return "\n".join(lines)
+
+
+def publish_report(warehouse: Path, path: Path | None = None) -> Path:
+    """Write the HTML report of a built warehouse (default: next to it)."""
+    from crm_funnel.report import default_report_path, write_report
+
+    return write_report(warehouse, path or default_report_path(warehouse))
 
 
 def cmd_build(options: argparse.Namespace) -> int:
@@ -340,13 +338,36 @@ def cmd_build(options: argparse.Namespace) -> int:
         failure = str(error)
     else:
         print(headline(settings.warehouse))
-        return 0
+        return report_after_build(settings.warehouse)
     print(f"crm-funnel: {failure}; {warehouse} was not changed", file=sys.stderr)
     return 1
 
 
+def report_after_build(warehouse: Path) -> int:
+    """The report of a published warehouse; the warehouse stays published if
+    the report cannot be written, and the exit code says so."""
+    try:
+        print(f"report: {publish_report(warehouse)}")
+    except Exception as error:  # a full disk, an unwritable folder, a library's failure
+        print(
+            f"crm-funnel: {warehouse} was built, but its report was not written: "
+            f"{type(error).__name__}: {first_line(str(error))}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def cmd_report(options: argparse.Namespace) -> int:
-    print(headline(warehouse_path()))
+    warehouse = Path(options.warehouse).absolute() if options.warehouse else warehouse_path()
+    if not warehouse.exists():
+        print(
+            f"crm-funnel: no warehouse at {warehouse}; run crm-funnel build first", file=sys.stderr
+        )
+        return 1
+    print(headline(warehouse))
+    if options.html:
+        print(f"report: {publish_report(warehouse, Path(options.html).absolute())}")
     return 0
 
 
@@ -408,7 +429,13 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--expectations", default=str(PROJECT_DIR / "expectations"))
     build.set_defaults(handler=cmd_build)
 
-    report = commands.add_parser("report", help="headline numbers of the built warehouse")
+    report = commands.add_parser(
+        "report", help="headline numbers of the built warehouse; --html writes the report page"
+    )
+    report.add_argument("--warehouse", help="DuckDB file (default: CRM_WAREHOUSE)")
+    report.add_argument(
+        "--html", metavar="PATH", help="write the self-contained HTML report to PATH"
+    )
     report.set_defaults(handler=cmd_report)
 
     validate = commands.add_parser("validate", help="run the Great Expectations suites")

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import pytest
 from conftest import MARTS, PROJECT_DIR, built_export, dbt_build
+from semantic import BY_MONTH_AND_SOURCE, BY_WEEK, assert_mf_equals_mart
 
 LOAD = "2024-01-15T00:00:00Z"
 
@@ -331,3 +332,13 @@ def test_every_example_query_in_the_mart_docs_runs(golden):
     for example in examples:
         rows = golden.rows(" ".join(line.strip() for line in example.splitlines()))
         assert rows, example
+
+
+def test_mf_query_equals_the_report_marts(golden):
+    """The semantic layer's metrics, queried with MetricFlow's own `mf query`,
+    equal rpt_sal_rates_weekly and rpt_sal_rates_by_source in every row and
+    column (tests/python/semantic.py)."""
+    assert assert_mf_equals_mart(golden, "rpt_sal_rates_weekly", BY_WEEK) == 1
+    rows = golden.one("select count(*) from main.rpt_sal_rates_by_source")[0]
+    assert assert_mf_equals_mart(golden, "rpt_sal_rates_by_source", BY_MONTH_AND_SOURCE) == rows
+    assert rows >= 3
