@@ -32,6 +32,8 @@ from crm_funnel.report import (
 
 WIDTH = 620
 HEIGHT = 220
+# weeks as ordinal labels (their Monday), so no renderer shifts them by a zone
+WEEK_AXIS = alt.X("week:O", title="MQL week (Monday)", axis=alt.Axis(labelAngle=-45))
 
 
 def _iso(value) -> str | None:
@@ -58,7 +60,7 @@ def sal_chart(weekly: list[dict]) -> Markup:
         alt.Chart(alt.Data(values=points))
         .mark_line(point=True, color="#1f4e79")
         .encode(
-            x=alt.X("week:T", title="MQL week (Monday)"),
+            x=WEEK_AXIS,
             y=alt.Y(
                 "sal_rate:Q",
                 title="SAL rate",
@@ -87,7 +89,7 @@ def duration_chart(
         alt.Chart(alt.Data(values=points))
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:T", title="MQL week (Monday)"),
+            x=WEEK_AXIS,
             y=alt.Y("hours:Q", title=title),
             color=alt.Color("statistic:N", title=None),
         )
@@ -116,7 +118,7 @@ def compliance_chart(weekly: list[dict]) -> Markup:
         alt.Chart(alt.Data(values=points))
         .mark_line(point=True)
         .encode(
-            x=alt.X("week:T", title="MQL week (Monday)"),
+            x=WEEK_AXIS,
             y=alt.Y(
                 "share:Q",
                 title="SLA compliance",
@@ -138,7 +140,7 @@ def drops_chart(drops: list[dict]) -> Markup:
         alt.Chart(alt.Data(values=points))
         .mark_bar()
         .encode(
-            x=alt.X("day:T", title="load day"),
+            x=alt.X("day:O", title="load day", axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("dropped:Q", title="raw rows dropped", stack="zero"),
             color=alt.Color("source:N", title=None),
         )

@@ -56,6 +56,9 @@ def assert_unchanged(warehouse: Path, before: dict, done: subprocess.CompletedPr
     assert done.returncode != 0
     assert f"{warehouse} was not changed" in done.stderr
     assert marts(warehouse) == before
+    # the report of the previous build stays as it was (2 MQL handoffs)
+    report = warehouse.with_name("crm_report.html").read_text()
+    assert 'data-metric="mql_handoffs" data-value="2"' in report
     leftovers = sorted(p.name for p in warehouse.parent.iterdir() if "building" in p.name)
     assert leftovers == []
 
@@ -100,6 +103,10 @@ def test_passing_build_swaps_the_new_marts_in(built):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "0 failed" in done.stdout
     assert len(marts(warehouse)["fct_lead_handoffs"]) == 3
+    # the report next to the warehouse was rewritten from the new marts
+    report = warehouse.with_name("crm_report.html")
+    assert f"report: {report}" in done.stdout
+    assert 'data-metric="mql_handoffs" data-value="3"' in report.read_text()
 
 
 def test_a_warehouse_from_older_models_asks_for_a_full_refresh(built):

@@ -10,11 +10,16 @@ fixed offset for the whole fixture, gets several of them wrong.
 
 from __future__ import annotations
 
+import math
+import shutil
+import subprocess
 from datetime import date, datetime
 
 import pytest
-from conftest import dbt_build, write_export
+from conftest import CLI, cli_env, dbt_build, write_export
 from semantic import BY_MONTH_AND_SOURCE, BY_WEEK, assert_mf_equals_mart
+
+from crm_funnel.report import shown
 
 LOAD = "2024-04-02T00:00:00Z"
 ZONE = "America/New_York"
@@ -134,4 +139,136 @@ def test_durations_do_not_move_with_the_time_zone(new_york):
     """TTA is measured between UTC instants, whatever the reporting zone."""
     assert new_york.one("select tta_hours from main.fct_lead_handoffs where lead_id = 'N5'") == (
         62.0,
+    )
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def report_page(new_york):
+    """`crm-funnel report --html` of the New York warehouse, opened in headless
+    Chromium (Debian's; scripts/test.sh installs it), every request recorded."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is not installed: scripts/test.sh installs Debian's chromium"
+    path = new_york.warehouse.with_name("report.html")
+    done = subprocess.run(
+        [str(CLI), "report", "--warehouse", str(new_york.warehouse), "--html", str(path)],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(path.as_uri(), wait_until="load")
+        screenshot = path.with_name("report.png")
+        page.screenshot(path=str(screenshot), full_page=True)
+        cells = page.eval_on_selector_all(
+            "[data-metric]",
+            """cells => cells.map(cell => ({
+                metric: cell.dataset.metric,
+                value: cell.dataset.value,
+                text: cell.innerText.trim(),
+                table: cell.closest('table, div.tiles, p').id,
+                week: cell.closest('tr') ? cell.closest('tr').dataset.week : null,
+                reason: cell.closest('tr') ? cell.closest('tr').dataset.reason : null,
+            }))""",
+        )
+        charts = page.eval_on_selector_all(
+            ".chart svg",
+            "svgs => svgs.map(svg => [svg.closest('.chart').id,"
+            " svg.getBoundingClientRect().width, svg.querySelectorAll('path, rect').length])",
+        )
+        files = page.eval_on_selector_all(
+            "#load-summary tr[data-file]",
+            "rows => rows.map(row => [row.dataset.file,"
+            " ...[...row.querySelectorAll('td[data-column]')].map(td => Number(td.innerText))])",
+        )
+        browser.close()
+    return {"path": path, "requests": requests, "cells": cells, "charts": charts}, files, screenshot
+
+
+def test_the_report_opens_with_no_request_leaving_the_machine(report_page):
+    page, _, screenshot = report_page
+    assert page["requests"] == [page["path"].as_uri()]
+    assert screenshot.stat().st_size > 20_000  # a rendered page, not a blank one
+    charts = {name: (width, marks) for name, width, marks in page["charts"]}
+    assert set(charts) == {
+        "chart-sal",
+        "chart-tta",
+        "chart-ttft",
+        "chart-compliance",
+        "chart-recycling",
+        "chart-drops",
+    }
+    assert all(width > 300 and marks > 5 for width, marks in charts.values()), charts
+
+
+def test_the_reports_weekly_numbers_equal_the_mart(report_page, new_york):
+    page, _, _ = report_page
+    weekly = {
+        (row["week"], row["metric"]): row for row in page["cells"] if row["table"] == "weekly"
+    }
+    columns = ["mql_handoffs", "sal_rate", "median_tta_hours", "p90_tta_hours"]
+    columns += ["median_ttft_hours", "accept_sla_compliance", "pending_past_sla"]
+    mart = new_york.rows(f"select mql_week, {', '.join(columns)} from main.rpt_sal_rates_weekly")
+    assert len(mart) == len(WEEKS) and {week for week, _ in weekly} == {
+        row[0].isoformat() for row in mart
+    }
+    for row in mart:
+        for column, value in zip(columns, row[1:], strict=True):
+            cell = weekly[(row[0].isoformat(), column)]
+            assert cell["text"] == shown(column, value), (row[0], column, cell)
+            assert (value is None and cell["value"] == "") or math.isclose(
+                float(cell["value"]), value, abs_tol=1e-9
+            ), (row[0], column, cell)
+    # hand-derived, as WEEKS: the SAL rate by week as a reader sees it
+    assert [weekly[(week.isoformat(), "sal_rate")]["text"] for week in sorted(WEEKS)] == [
+        "100.0%",
+        "0.0%",
+        "100.0%",
+        "0.0%",
+    ]
+
+
+def test_the_reports_headline_rejections_and_quality_equal_the_marts(report_page, new_york):
+    page, files, _ = report_page
+    headline = {row["metric"]: row for row in page["cells"] if row["table"] == "headline"}
+    expected = {
+        # N1..N5 (hand-derived): 2 of 5 accepted; TTAs 1, 2, 2, 2, 62 h
+        "mql_handoffs": "5",
+        "sal_rate": "40.0%",
+        "median_tta_hours": "2.0 h",
+        "recycle_rate": "40.0%",
+        "disqualify_rate": "20.0%",
+        "pending_past_sla": "0",
+    }
+    assert {name: headline[name]["text"] for name in expected} == expected
+    reasons = {row["reason"]: row["text"] for row in page["cells"] if row["table"] == "reasons"}
+    assert reasons == {
+        code: str(count)
+        for code, count in new_york.rows(
+            "select reason_code, count(*) from main.fct_lead_rejections group by reason_code"
+        )
+    }
+    assert reasons == {"timing": "2", "spam_invalid": "1"}
+    assert sorted(files) == sorted(
+        list(row)
+        for row in new_york.rows(
+            "select source, raw_rows, clean_rows, dropped_rows, flagged_rows from main.dq_load_summary"
+        )
     )
