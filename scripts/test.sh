@@ -11,8 +11,11 @@
 #   4. the metadata judges with the project's settings: dbt-score (pyproject
 #      .toml: at least 9.5, no model over 150 lines) and dbt-coverage (data
 #      tests on at least 40% of columns)
-#   5. pytest (golden end-to-end builds, bad-input errors, the hostile night,
-#      incremental and property tests), two test files at a time
+#   5. the semantic layer's own check, `mf validate-configs`, semantic rules
+#      and every dimension, measure and metric queried on the built warehouse
+#   6. pytest (golden end-to-end builds, bad-input errors, the hostile night,
+#      incremental and property tests, the semantic layer against the marts,
+#      the HTML report in headless Chromium), two test files at a time
 #      (CRM_TEST_WORKERS), each dbt build on a parse of the project made once
 #      per session (tests/python/dbt_parsed.py); the slowest tests listed
 set -euo pipefail
@@ -25,8 +28,25 @@ fi
 export CRM_RAW_DIR="$PWD/data/sample"
 export CRM_WAREHOUSE="$PWD/warehouse/test_sample.duckdb"
 
+# Chromium for the report's browser test: installed (if missing) while the
+# sample builds, its output printed before pytest
+browser_log="$(mktemp)"
+bash scripts/ensure_chromium.sh > "$browser_log" 2>&1 &
+browser=$!
+
 echo "== dbt build + Great Expectations gate on the sample"
 .venv/bin/crm-funnel build --full-refresh
+echo "== MetricFlow: mf validate-configs"
+status=0
+# on a copy named as the build's warehouse: target/semantic_manifest.json names
+# DuckDB's catalog after that file, and this copy is the semantic layer's alone
+mkdir -p target/metricflow
+cp "$CRM_WAREHOUSE" target/metricflow/test_sample.duckdb
+CRM_WAREHOUSE="$PWD/target/metricflow/test_sample.duckdb" DBT_PROFILES_DIR="$PWD" \
+    .venv/bin/mf validate-configs > target/metricflow/validate.log 2>&1 || status=$?
+# the spinner frames MetricFlow draws, removed; then its verdicts
+sed -E 's/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏][^✔✖]*//g' target/metricflow/validate.log | grep -v '^\s*$'
+[ "$status" -eq 0 ] || exit "$status"
 # The checks below read the built warehouse and the code and are independent
 # of each other: the two single-process ones run beside sqlfluff, and each
 # prints its output in order when it is done.
@@ -61,6 +81,10 @@ cat "$checks/validate.log"
 echo "== dbt-score and dbt-coverage"
 wait "$judged" || status=$?
 cat "$checks/judges.log"
+[ "$status" -eq 0 ] || exit "$status"
+echo "== Chromium"
+wait "$browser" || status=$?
+cat "$browser_log"
 [ "$status" -eq 0 ] || exit "$status"
 echo "== pytest"
 .venv/bin/python -m pytest -n "${CRM_TEST_WORKERS:-2}" --dist loadfile --durations=15
