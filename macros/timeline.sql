@@ -14,15 +14,16 @@
 
 
 {#-
-    handoff_state(stage): what an event says about the lead's handoff. mql and
-    assigned leave one open (true), a decision closes it (false), any other
-    stage says nothing (null). Whether a handoff is open before an event is the
-    last non-null state of the events before it.
+    handoff_state(stage, is_decision_stage): what an event says about the
+    lead's handoff. mql and assigned leave one open (true), a decision stage
+    (seed funnel_stages, is_decision) closes it (false), any other stage says
+    nothing (null). Whether a handoff is open before an event is the last
+    non-null state of the events before it.
 -#}
-{% macro handoff_state(stage) -%}
+{% macro handoff_state(stage, is_decision_stage) -%}
     case
         when {{ stage }} in ('mql', 'assigned') then true
-        when {{ stage }} in ('accepted', 'recycled', 'disqualified') then false
+        when {{ is_decision_stage }} then false
     end
 {%- endmacro %}
 

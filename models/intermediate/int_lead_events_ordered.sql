@@ -10,8 +10,15 @@
 with
 
 events as (
-    select * from {{ ref('stg_crm__lead_status_history') }}
-    where {{ only_affected_leads('lead_id') }}
+    -- each stage's role comes from the seed: accepted, recycled and
+    -- disqualified are its decision stages (is_decision)
+    select
+        lead_events.*,
+        coalesce(funnel_stages.is_decision, false) as is_decision_stage
+    from {{ ref('stg_crm__lead_status_history') }} as lead_events
+    left join {{ ref('funnel_stages') }} as funnel_stages
+        on lead_events.stage = funnel_stages.stage
+    where {{ only_affected_leads('lead_events.lead_id') }}
 ),
 
 leads as (
@@ -24,7 +31,7 @@ numbered as (
         *,
         cast(row_number() over lead_events as integer) as event_sequence,
         coalesce(
-            last_value({{ handoff_state('stage') }} ignore nulls) over (
+            last_value({{ handoff_state('stage', 'is_decision_stage') }} ignore nulls) over (
                 lead_events rows between unbounded preceding and 1 preceding
             ),
             false
@@ -41,7 +48,8 @@ counted as (
     select
         *,
         {{ opens_handoff('stage', 'is_handoff_open_before') }} as is_handoff_start,
-        stage in ('recycled', 'disqualified') and not is_handoff_open_before
+        -- a rejection (a decision but acceptance) with no handoff open
+        is_decision_stage and stage != 'accepted' and not is_handoff_open_before
             as is_decision_without_handoff,
         cast(sum(
             case when {{ opens_handoff('stage', 'is_handoff_open_before') }} then 1 else 0 end
@@ -81,10 +89,8 @@ final as (
             when counted.is_handoff_start and counted.stage = 'mql' then 'mql'
             when counted.is_handoff_start then 'direct'
         end as entry_stage,
-        (
-            counted.stage = 'accepted'
-            or (counted.stage in ('recycled', 'disqualified') and counted.is_handoff_open_before)
-        )
+        counted.is_decision_stage
+        and (counted.stage = 'accepted' or counted.is_handoff_open_before)
         and not counted.is_decision_without_handoff as is_decision,
         counted.is_decision_without_handoff,
         -- events before the first handoff, and decisions without one, belong

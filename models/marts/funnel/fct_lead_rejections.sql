@@ -22,7 +22,8 @@ final as (
         region,
         channel
     from handoffs
-    where decision in ('recycled', 'disqualified')
+    -- every decision but acceptance (the seed's decision stages) is a rejection
+    where decision not in ('accepted', 'pending')
 )
 
 select * from final
