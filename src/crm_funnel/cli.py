@@ -280,25 +280,22 @@ def build_atomically(
         remove_database(work)
 
 
-def headline(warehouse: Path) -> str:
+def headline(layer) -> str:
     """The numbers a person wants first: MQL handoffs, SAL rate, median TTA and
     the top rejection reason, as the semantic layer defines them
-    (crm_funnel.metrics), and every raw file's rows accounted for."""
-    from crm_funnel.metrics import SemanticLayer
-
-    with SemanticLayer(warehouse) as layer:
-        numbers = layer.query(["mql_handoffs", "sal_rate", "median_tta_hours"])[0]
-        reasons = layer.query(["rejections"], ["rejection__reason_code"])
-        dq = layer.connection.execute(
-            "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary "
-            "order by source"
-        ).fetchall()
+    (crm_funnel.metrics.SemanticLayer), and every raw file's rows accounted for."""
+    numbers = layer.query(["mql_handoffs", "sal_rate", "median_tta_hours"])[0]
+    reasons = layer.query(["rejections"], ["rejection__reason_code"])
+    dq = layer.connection.execute(
+        "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary "
+        "order by source"
+    ).fetchall()
     top = min(
         reasons, key=lambda row: (-row["rejections"], row["rejection__reason_code"]), default=None
     )
     sal_rate, median_tta = numbers["sal_rate"], numbers["median_tta_hours"]
     lines = [
-        f"warehouse: {warehouse}",
+        f"warehouse: {layer.warehouse}",
         f"MQL handoffs: {numbers['mql_handoffs'] or 0}",
         f"SAL rate: {sal_rate:.1%}" if sal_rate is not None else "SAL rate: n/a (no handoffs)",
         f"median TTA: {median_tta:.2f} h" if median_tta is not None else "median TTA: n/a",
@@ -311,11 +308,28 @@ def headline(warehouse: Path) -> str:
     return "\n".join(lines)
 
 
-def publish_report(warehouse: Path, path: Path | None = None) -> Path:
-    """Write the HTML report of a built warehouse (default: next to it)."""
-    from crm_funnel.report import default_report_path, write_report
+def publish(warehouse: Path, report: Path | None) -> int:
+    """Print the headline numbers of a built warehouse and write its HTML
+    report to `report` (None: no report), on one semantic-layer connection.
+    The exit code is 1, with one line, if the report cannot be written; the
+    warehouse is published either way."""
+    from crm_funnel.metrics import SemanticLayer
+    from crm_funnel.report import write_report
 
-    return write_report(warehouse, path or default_report_path(warehouse))
+    with SemanticLayer(warehouse) as layer:
+        print(headline(layer))
+        if report is None:
+            return 0
+        try:
+            print(f"report: {write_report(layer, report)}")
+        except Exception as error:  # a full disk, an unwritable folder, a library's failure
+            print(
+                f"crm-funnel: {warehouse} was built, but its report was not written: "
+                f"{type(error).__name__}: {first_line(str(error))}",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
 
 
 def cmd_build(options: argparse.Namespace) -> int:
@@ -337,25 +351,12 @@ def cmd_build(options: argparse.Namespace) -> int:
     except BuildError as error:
         failure = str(error)
     else:
-        print(headline(settings.warehouse))
-        return report_after_build(settings.warehouse)
+        from crm_funnel.report import default_report_path
+
+        report = None if options.skip_report else default_report_path(settings.warehouse)
+        return publish(settings.warehouse, report)
     print(f"crm-funnel: {failure}; {warehouse} was not changed", file=sys.stderr)
     return 1
-
-
-def report_after_build(warehouse: Path) -> int:
-    """The report of a published warehouse; the warehouse stays published if
-    the report cannot be written, and the exit code says so."""
-    try:
-        print(f"report: {publish_report(warehouse)}")
-    except Exception as error:  # a full disk, an unwritable folder, a library's failure
-        print(
-            f"crm-funnel: {warehouse} was built, but its report was not written: "
-            f"{type(error).__name__}: {first_line(str(error))}",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
 
 
 def cmd_report(options: argparse.Namespace) -> int:
@@ -365,10 +366,7 @@ def cmd_report(options: argparse.Namespace) -> int:
             f"crm-funnel: no warehouse at {warehouse}; run crm-funnel build first", file=sys.stderr
         )
         return 1
-    print(headline(warehouse))
-    if options.html:
-        print(f"report: {publish_report(warehouse, Path(options.html).absolute())}")
-    return 0
+    return publish(warehouse, Path(options.html).absolute() if options.html else None)
 
 
 def cmd_validate(options: argparse.Namespace) -> int:
@@ -420,6 +418,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     build.add_argument(
         "--skip-gate", action="store_true", help="swap in without running Great Expectations"
+    )
+    build.add_argument(
+        "--skip-report",
+        action="store_true",
+        help="publish without writing <warehouse>_report.html (the headline is printed)",
     )
     build.add_argument("--threads", help="dbt threads (default: CRM_THREADS or 2)")
     build.add_argument(

@@ -58,18 +58,6 @@ class Metric:
     description: str
 
 
-def metric_catalog(manifest: Path | None = None) -> dict[str, Metric]:
-    """Every metric of the semantic manifest by name."""
-    path = manifest or semantic_manifest_path()
-    if not path.exists():
-        path = write_semantic_manifest()
-    raw = json.loads(path.read_text())
-    return {
-        item["name"]: Metric(item["name"], item.get("label") or item["name"], item["description"])
-        for item in raw["metrics"]
-    }
-
-
 def _duckdb_client_class():  # imported lazily: MetricFlow takes about a second to import
     from metricflow.data_table.mf_table import MetricFlowDataTable
     from metricflow.protocols.sql_client import SqlEngine
@@ -133,6 +121,7 @@ class SemanticLayer:
         path = manifest or semantic_manifest_path()
         if not path.exists():
             path = write_semantic_manifest()
+        self.warehouse = warehouse
         self.connection = duckdb.connect(str(warehouse), read_only=True)
         database = self.connection.execute("select current_database()").fetchone()[0]
         raw = json.loads(path.read_text())

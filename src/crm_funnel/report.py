@@ -76,47 +76,46 @@ def _rows(connection, sql: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def gather(warehouse: Path) -> ReportData:
-    """Query every number of the report from the warehouse."""
-    with SemanticLayer(warehouse) as layer:
-        connection = layer.connection
-        headline = layer.query(HEADLINE)[0]
-        weekly = layer.query(WEEKLY, [WEEK])
-        by_source = layer.query(BY_SOURCE, ["handoff__lead_source", "handoff__segment"])
-        reasons = layer.query(["rejections"], ["rejection__reason_code"])
-        reasons.sort(key=lambda row: (-row["rejections"], row["rejection__reason_code"]))
-        rejections = layer.query(["rejections", "unknown_reason_share"])[0]
-        recycling = layer.query(RECYCLING, [MONTH])
-        as_of = connection.execute("select as_of from intermediate.int_run_as_of").fetchone()
-        load_summary = _rows(
-            connection,
-            "select source, raw_rows, clean_rows, dropped_rows, flagged_rows"
-            " from main.dq_load_summary order by source",
-        )
-        drops_by_day = _rows(
-            connection,
-            "select load_date, source, dropped_rows from main.rpt_data_quality_daily"
-            " order by load_date, source",
-        )
-        sla_policy = _rows(
-            connection,
-            "select priority, accept_sla_hours, first_touch_sla_hours"
-            " from reference.sla_policy order by accept_sla_hours",
-        )
-        return ReportData(
-            warehouse=warehouse,
-            as_of=as_of[0] if as_of else None,
-            catalog=layer.catalog,
-            headline=headline,
-            weekly=weekly,
-            by_source=by_source,
-            reasons=reasons,
-            rejections=rejections,
-            recycling=recycling,
-            load_summary=load_summary,
-            drops_by_day=drops_by_day,
-            sla_policy=sla_policy,
-        )
+def gather(layer: SemanticLayer) -> ReportData:
+    """Query every number of the report from the layer's warehouse."""
+    connection = layer.connection
+    headline = layer.query(HEADLINE)[0]
+    weekly = layer.query(WEEKLY, [WEEK])
+    by_source = layer.query(BY_SOURCE, ["handoff__lead_source", "handoff__segment"])
+    reasons = layer.query(["rejections"], ["rejection__reason_code"])
+    reasons.sort(key=lambda row: (-row["rejections"], row["rejection__reason_code"]))
+    rejections = layer.query(["rejections", "unknown_reason_share"])[0]
+    recycling = layer.query(RECYCLING, [MONTH])
+    as_of = connection.execute("select as_of from intermediate.int_run_as_of").fetchone()
+    load_summary = _rows(
+        connection,
+        "select source, raw_rows, clean_rows, dropped_rows, flagged_rows"
+        " from main.dq_load_summary order by source",
+    )
+    drops_by_day = _rows(
+        connection,
+        "select load_date, source, dropped_rows from main.rpt_data_quality_daily"
+        " order by load_date, source",
+    )
+    sla_policy = _rows(
+        connection,
+        "select priority, accept_sla_hours, first_touch_sla_hours"
+        " from reference.sla_policy order by accept_sla_hours",
+    )
+    return ReportData(
+        warehouse=layer.warehouse,
+        as_of=as_of[0] if as_of else None,
+        catalog=layer.catalog,
+        headline=headline,
+        weekly=weekly,
+        by_source=by_source,
+        reasons=reasons,
+        rejections=rejections,
+        recycling=recycling,
+        load_summary=load_summary,
+        drops_by_day=drops_by_day,
+        sla_policy=sla_policy,
+    )
 
 
 def kind(metric: str) -> str:
@@ -139,11 +138,11 @@ def shown(metric: str, value) -> str:
     return f"{int(value):,}"
 
 
-def write_report(warehouse: Path, path: Path) -> Path:
+def write_report(layer: SemanticLayer, path: Path) -> Path:
     """Gather, render and write the report atomically (a reader never sees half)."""
     from crm_funnel.report_page import render
 
-    page = render(gather(warehouse))
+    page = render(gather(layer))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(page, encoding="utf-8")

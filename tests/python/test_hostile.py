@@ -376,7 +376,29 @@ def test_an_unwritable_warehouse_folder_is_one_line(tmp_path):
 def test_a_full_disk_keeps_the_warehouse_and_its_report(tmp_path):
     raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
     warehouse = tmp_path / "wh" / "crm.duckdb"
-    assert cli_build(raw, warehouse).returncode == 0
+    # a folder where the funnel report goes: the warehouse is published, and
+    # the build says in one line that its report was not written
+    funnel_report = warehouse.with_name("crm_report.html")
+    funnel_report.mkdir(parents=True)
+    first = cli_build(raw, warehouse, report=True)
+    assert first.returncode == 1, first.stdout[-2000:] + first.stderr[-2000:]
+    assert (
+        first.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"crm-funnel: {warehouse} was built, but its report was not written: IsADirectoryError"
+        )
+    )
+    assert "MQL handoffs: 2" in first.stdout and warehouse.exists()
+    funnel_report.rmdir()
+    written = subprocess.run(
+        [str(CLI), "report", "--warehouse", str(warehouse), "--html", str(funnel_report)],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert written.returncode == 0, written.stderr
+    funnel_before = funnel_report.read_bytes()
     report = warehouse.with_name("crm_validation") / "index.html"
     report_before = report.read_bytes()
     before = warehouse.read_bytes()
@@ -410,9 +432,11 @@ def test_a_full_disk_keeps_the_warehouse_and_its_report(tmp_path):
     assert_one_line_failure(done, warehouse, "marts.json: not valid JSON")
     assert warehouse.read_bytes() == before
     assert report.read_bytes() == report_before
+    assert funnel_report.read_bytes() == funnel_before
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [
         ".crm.duckdb.lock",
         "crm.duckdb",
+        "crm_report.html",
         "crm_validation",
     ]
 

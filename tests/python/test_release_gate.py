@@ -37,7 +37,7 @@ def built_once(tmp_path_factory):
     work = tmp_path_factory.mktemp("built")
     raw = write_export(work / "raw", EVENTS, LEADS, ACTIVITIES)
     warehouse = work / "wh" / "crm.duckdb"
-    done = cli_build(raw, warehouse)
+    done = cli_build(raw, warehouse, report=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return work
 
@@ -99,7 +99,7 @@ def test_failing_expectation_blocks_the_swap_and_writes_a_report(built):
 def test_passing_build_swaps_the_new_marts_in(built):
     raw, warehouse, before = built
     write_export(raw, MORE_EVENTS, LEADS, ACTIVITIES)
-    done = cli_build(raw, warehouse)
+    done = cli_build(raw, warehouse, report=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "0 failed" in done.stdout
     assert len(marts(warehouse)["fct_lead_handoffs"]) == 3
