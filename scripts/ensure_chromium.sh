@@ -12,11 +12,13 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         "(sudo apt-get install chromium fonts-liberation)" >&2
     exit 1
 fi
+# with its recommended packages (fonts among them), as the browser test was
+# first seen working
 packages=(chromium fonts-liberation)
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -q --no-install-recommends "${packages[@]}"; then
+if ! apt-get install -y -q "${packages[@]}"; then
     # a fresh machine may have no package lists yet
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${packages[@]}"
+    apt-get install -y -q "${packages[@]}"
 fi
 chromium --version
