@@ -48,52 +48,47 @@ def _svg(chart: alt.TopLevelMixin) -> Markup:
     return Markup(svg)  # noqa: S704 - vl-convert's own SVG, data values are escaped by it
 
 
+def weekly_lines(weekly: list[dict], series: dict[str, str], title: str) -> alt.Chart:
+    """One line per metric (series: legend label -> metric) over the MQL weeks;
+    shares get a 0-100% axis."""
+    points = [
+        {"week": _iso(row[WEEK]), "series": label, "value": row[metric]}
+        for row in weekly
+        for label, metric in series.items()
+        if row[metric] is not None
+    ]
+    share = all(kind(metric) == "share" for metric in series.values())
+    y = alt.Y("value:Q", title=title)
+    if share:
+        y = alt.Y("value:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    color = alt.Color("series:N", title=None, legend=None if len(series) == 1 else alt.Legend())
+    return (
+        alt.Chart(alt.Data(values=points))
+        .mark_line(point=True)
+        .encode(x=WEEK_AXIS, y=y, color=color)
+    )
+
+
 def sal_chart(weekly: list[dict]) -> Markup:
     low, high = SAL_TARGET_BAND
-    points = [{"week": _iso(row[WEEK]), "sal_rate": row["sal_rate"]} for row in weekly]
     band = (
         alt.Chart(alt.Data(values=[{"low": low, "high": high}]))
         .mark_rect(color="#2e7d32", opacity=0.15)
         .encode(y="low:Q", y2="high:Q")
     )
-    line = (
-        alt.Chart(alt.Data(values=points))
-        .mark_line(point=True, color="#1f4e79")
-        .encode(
-            x=WEEK_AXIS,
-            y=alt.Y(
-                "sal_rate:Q",
-                title="SAL rate",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-        )
-    )
+    line = weekly_lines(weekly, {"SAL rate": "sal_rate"}, "SAL rate")
     return _svg((band + line).properties(width=WIDTH, height=HEIGHT))
 
 
 def duration_chart(
     weekly: list[dict], median: str, p90: str, slas: list[dict], sla_column: str, title: str
 ) -> Markup:
-    points = [
-        {"week": _iso(row[WEEK]), "statistic": label, "hours": row[metric]}
-        for row in weekly
-        for label, metric in (("median", median), ("p90", p90))
-        if row[metric] is not None
-    ]
+    """Median and p90 of a duration by week, with each priority's SLA dashed."""
+    lines = weekly_lines(weekly, {"median": median, "p90": p90}, title)
     rules = [
         {"hours": float(policy[sla_column]), "label": f"SLA {policy['priority']}"}
         for policy in slas
     ]
-    lines = (
-        alt.Chart(alt.Data(values=points))
-        .mark_line(point=True)
-        .encode(
-            x=WEEK_AXIS,
-            y=alt.Y("hours:Q", title=title),
-            color=alt.Color("statistic:N", title=None),
-        )
-    )
     sla = alt.Chart(alt.Data(values=rules)).mark_rule(strokeDash=[4, 4], color="#b71c1c")
     sla = sla.encode(y="hours:Q")
     text = (
@@ -105,30 +100,10 @@ def duration_chart(
 
 
 def compliance_chart(weekly: list[dict]) -> Markup:
-    points = [
-        {"week": _iso(row[WEEK]), "sla": label, "share": row[metric]}
-        for row in weekly
-        for label, metric in (
-            ("accept", "accept_sla_compliance"),
-            ("first touch", "first_touch_sla_compliance"),
-        )
-        if row[metric] is not None
-    ]
-    chart = (
-        alt.Chart(alt.Data(values=points))
-        .mark_line(point=True)
-        .encode(
-            x=WEEK_AXIS,
-            y=alt.Y(
-                "share:Q",
-                title="SLA compliance",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            color=alt.Color("sla:N", title=None),
-        )
+    series = {"accept": "accept_sla_compliance", "first touch": "first_touch_sla_compliance"}
+    return _svg(
+        weekly_lines(weekly, series, "SLA compliance").properties(width=WIDTH, height=HEIGHT)
     )
-    return _svg(chart.properties(width=WIDTH, height=HEIGHT))
 
 
 def drops_chart(drops: list[dict]) -> Markup:
