@@ -99,10 +99,26 @@ def assert_mf_equals_mart(build, mart: str, keys: dict[str, str]) -> int:
     mart_rows = build.rows(f"select {', '.join(columns)} from main.{mart}")
     mf_rows = mf_query(build.warehouse, list(WEEKLY_METRICS.values()), group_by)
     assert len(mf_rows) == len(mart_rows) > 0, (mf_rows, mart_rows)
-    by_key = {tuple(row[name][:10] for name in keys.values()): row for row in mf_rows}
+
+    def mf_key(row: dict) -> tuple:
+        # mf prints a time as '2024-01-08 00:00:00'; the mart has the date
+        return tuple(
+            row[name][:10] if name.startswith("metric_time") else row[name]
+            for name in keys.values()
+        )
+
+    by_key = {mf_key(row): row for row in mf_rows}
+    assert len(by_key) == len(mf_rows), "mf rows with the same keys"
     for values in mart_rows:
         row = dict(zip(columns, values, strict=True))
-        key = tuple(str(row[column])[:10] for column in keys)
+        key = tuple(
+            ""
+            if row[column] is None  # mf's CSV writes a null key as an empty field
+            else row[column].isoformat()
+            if isinstance(row[column], date)
+            else str(row[column])
+            for column in keys
+        )
         assert key in by_key, (key, list(by_key))
         for column, metric in WEEKLY_METRICS.items():
             assert same(row[column], by_key[key][metric]), (mart, key, column, row, by_key[key])
