@@ -129,7 +129,11 @@ def test_local_twins_are_new_york_wall_clock(new_york):
             datetime(2024, 3, 11, 1, 30),
         ),
     ]
-    # the rejection twin follows the same clock
+    # so do the rejection and lead-creation twins (N1 created 03-01 00:00Z:
+    # 02-29 19:00 EST)
+    assert new_york.one("select created_at_local from main.dim_leads where lead_id = 'N1'") == (
+        datetime(2024, 2, 29, 19, 0),
+    )
     assert new_york.one(
         "select rejected_at_local from main.fct_lead_rejections where lead_id = 'N5'"
     ) == (datetime(2024, 3, 31, 22, 0),)

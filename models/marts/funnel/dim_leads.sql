@@ -22,6 +22,7 @@ final as (
     select
         lead_attributes.lead_id,
         lead_attributes.created_at,
+        {{ as_reporting_time('lead_attributes.created_at') }} as created_at_local,
         lead_attributes.updated_at,
         lead_attributes.lead_source,
         lead_attributes.channel,
