@@ -308,27 +308,27 @@ def headline(layer) -> str:
     return "\n".join(lines)
 
 
-def publish(warehouse: Path, report: Path | None) -> int:
-    """Print the headline numbers of a built warehouse and write its HTML
-    report to `report` (None: no report), on one semantic-layer connection.
-    The exit code is 1, with one line, if the report cannot be written; the
-    warehouse is published either way."""
+def publish(warehouse: Path, report: Path | None, just_built: bool) -> int:
+    """Print the headline numbers of a warehouse and write its HTML report to
+    `report` (None: no report), on one semantic-layer connection. Any failure
+    is one line and exit code 1; a warehouse just built stays published."""
     from crm_funnel.metrics import SemanticLayer
     from crm_funnel.report import write_report
 
-    with SemanticLayer(warehouse) as layer:
-        print(headline(layer))
-        if report is None:
-            return 0
-        try:
-            print(f"report: {write_report(layer, report)}")
-        except Exception as error:  # a full disk, an unwritable folder, a library's failure
-            print(
-                f"crm-funnel: {warehouse} was built, but its report was not written: "
-                f"{type(error).__name__}: {first_line(str(error))}",
-                file=sys.stderr,
-            )
-            return 1
+    step = "its headline numbers could not be read"
+    try:
+        with SemanticLayer(warehouse) as layer:
+            print(headline(layer))
+            if report is not None:
+                step = "its report was not written"
+                print(f"report: {write_report(layer, report)}")
+    except Exception as error:  # a full disk, an unwritable folder, a library's failure
+        built = f"{warehouse} was built, but" if just_built else f"{warehouse}:"
+        print(
+            f"crm-funnel: {built} {step}: {type(error).__name__}: {first_line(str(error))}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -354,7 +354,7 @@ def cmd_build(options: argparse.Namespace) -> int:
         from crm_funnel.report import default_report_path
 
         report = None if options.skip_report else default_report_path(settings.warehouse)
-        return publish(settings.warehouse, report)
+        return publish(settings.warehouse, report, just_built=True)
     print(f"crm-funnel: {failure}; {warehouse} was not changed", file=sys.stderr)
     return 1
 
@@ -366,7 +366,8 @@ def cmd_report(options: argparse.Namespace) -> int:
             f"crm-funnel: no warehouse at {warehouse}; run crm-funnel build first", file=sys.stderr
         )
         return 1
-    return publish(warehouse, Path(options.html).absolute() if options.html else None)
+    html = Path(options.html).absolute() if options.html else None
+    return publish(warehouse, html, just_built=False)
 
 
 def cmd_validate(options: argparse.Namespace) -> int:

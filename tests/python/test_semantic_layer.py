@@ -14,7 +14,9 @@ import math
 import shutil
 import subprocess
 from datetime import date, datetime
+from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import CLI, cli_env, dbt_build, write_export
 from semantic import BY_MONTH_AND_SOURCE, BY_WEEK, assert_mf_equals_mart
@@ -276,3 +278,22 @@ def test_the_reports_headline_rejections_and_quality_equal_the_marts(report_page
             "select source, raw_rows, clean_rows, dropped_rows, flagged_rows from main.dq_load_summary"
         )
     )
+
+
+def test_report_on_no_warehouse_or_a_foreign_file_is_one_line(tmp_path):
+    def report(warehouse: Path) -> subprocess.CompletedProcess:
+        command = [str(CLI), "report", "--warehouse", str(warehouse), "--html", "r.html"]
+        return subprocess.run(command, env=cli_env(), capture_output=True, text=True, cwd=tmp_path)
+
+    missing = report(tmp_path / "none.duckdb")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        f"crm-funnel: no warehouse at {tmp_path / 'none.duckdb'}; run crm-funnel build first"
+    )
+    foreign = tmp_path / "other.duckdb"
+    duckdb.connect(str(foreign)).close()  # a DuckDB file, but no marts in it
+    done = report(foreign)
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"crm-funnel: {foreign}: its headline numbers could not be read: ")
+    assert not (tmp_path / "r.html").exists()
