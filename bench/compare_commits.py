@@ -13,13 +13,16 @@ its own child process:
   nightly     an incremental run of the models after the last load
 
 Prints seconds and peak RSS per step and commit (the best of --repeat runs)
-and the head/base ratio. The weekly SAL mart of every step must agree
-between the commits first. Not part of the test suite.
+and the head/base ratio, then the models whose time changed most in the
+`models` step (dbt's run_results.json, best of the runs), so a slower head
+says where. The weekly SAL mart of every step must agree between the
+commits first. Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -45,6 +48,29 @@ def dbt(project: Path, args: list[str], raw: Path, warehouse: Path) -> tuple[lis
     command += ["--profiles-dir", str(project), "--target-path", str(target)]
     command += ["--log-path", str(target / "logs")]
     return command, env
+
+
+def model_seconds(target: Path) -> dict[str, float]:
+    """Each model's execution time in the last dbt run whose artifacts are in target."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {
+        result["unique_id"].split(".")[-1]: result["execution_time"]
+        for result in results
+        if result["unique_id"].startswith("model.")
+    }
+
+
+def print_model_changes(per_model: dict[str, dict[str, float]], top: int = 12) -> None:
+    """The models whose time moved most between the commits (a model only one
+    commit has counts 0 s on the other side)."""
+    base, head = per_model["base"], per_model["head"]
+    rows = sorted(
+        ((head.get(name, 0.0) - base.get(name, 0.0), name) for name in set(base) | set(head)),
+        reverse=True,
+    )
+    print(f"\n{'model (models step)':<42} {'base s':>8} {'head s':>8} {'change':>8}")
+    for change, name in rows[:top]:
+        print(f"{name:<42} {base.get(name, 0.0):8.2f} {head.get(name, 0.0):8.2f} {change:+8.2f}")
 
 
 def main() -> int:
@@ -85,6 +111,7 @@ def main() -> int:
         print(f"{options.leads} leads, {events} events, {appended} appended for the nightly run")
         results: dict[tuple[str, str], tuple[float, float]] = {}
         weekly: dict[tuple[str, str], list] = {}
+        per_model: dict[str, dict[str, float]] = {"base": {}, "head": {}}
         for _ in range(options.repeat):
             for name, tree in [("base", base_tree), ("head", head_tree)]:
                 folder = work / f"out_{name}"
@@ -98,6 +125,10 @@ def main() -> int:
                     seconds, peak = measure(command, env, log)
                     best = results.get((step, name), (float("inf"), 0.0))
                     results[(step, name)] = min(best, (seconds, peak))
+                    if step == "models":
+                        for model, took in model_seconds(folder / f"target_{tree.name}").items():
+                            known = per_model[name].get(model, float("inf"))
+                            per_model[name][model] = min(known, took)
                     weekly_from_warehouse(warehouse, folder / f"{step}.parquet")
                     weekly[(step, name)] = read_weekly(folder / f"{step}.parquet")
                 nightly = folder / "nightly.duckdb"
@@ -117,6 +148,7 @@ def main() -> int:
         for step in ["models", "build", "nightly"]:
             (b, b_mb), (h, h_mb) = results[(step, "base")], results[(step, "head")]
             print(f"{step:<10} {b:9.1f} {h:9.1f} {h / b:9.2f} {b_mb:9.0f} {h_mb:9.0f}")
+        print_model_changes(per_model)
     finally:
         subprocess.run(
             ["git", "-C", str(PROJECT), "worktree", "remove", "--force", str(base_tree)],
