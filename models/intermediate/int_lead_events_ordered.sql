@@ -89,9 +89,9 @@ final as (
             when counted.is_handoff_start and counted.stage = 'mql' then 'mql'
             when counted.is_handoff_start then 'direct'
         end as entry_stage,
+        -- acceptance always decides; a rejection only an open handoff
         counted.is_decision_stage
-        and (counted.stage = 'accepted' or counted.is_handoff_open_before)
-        and not counted.is_decision_without_handoff as is_decision,
+        and (counted.stage = 'accepted' or counted.is_handoff_open_before) as is_decision,
         counted.is_decision_without_handoff,
         -- events before the first handoff, and decisions without one, belong
         -- to no handoff
