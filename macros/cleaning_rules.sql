@@ -44,7 +44,7 @@
 {%- endmacro %}
 
 {% macro is_after_its_load(happened_at) -%}
-    {{ happened_at }} > loaded_at + interval '{{ var("clock_skew_minutes") }} minutes'
+    {{ happened_at }} > {{ add_minutes('loaded_at', var("clock_skew_minutes")) }}
 {%- endmacro %}
 
 

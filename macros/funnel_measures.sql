@@ -23,13 +23,16 @@
     count(*) filter (where decision = 'recycled') as recycled,
     count(*) filter (where decision = 'disqualified') as disqualified,
     count(*) filter (where decision = 'pending') as pending,
-    count(*) filter (where decision = 'accepted') / count(*) as sal_rate,
-    count(*) filter (where decision = 'recycled') / count(*) as recycle_rate,
-    count(*) filter (where decision = 'disqualified') / count(*) as disqualify_rate,
-    quantile_cont(tta_hours, 0.5) filter (where decision != 'pending') as median_tta_hours,
-    quantile_cont(tta_hours, 0.9) filter (where decision != 'pending') as p90_tta_hours,
-    quantile_cont(ttft_hours, 0.5) as median_ttft_hours,
-    count(*) filter (where is_accept_sla_met and decision != 'pending')
-    / nullif(count(*) filter (where decision != 'pending'), 0) as accept_sla_compliance,
+    {{ ratio("count(*) filter (where decision = 'accepted')", 'count(*)') }} as sal_rate,
+    {{ ratio("count(*) filter (where decision = 'recycled')", 'count(*)') }} as recycle_rate,
+    {{ ratio("count(*) filter (where decision = 'disqualified')", 'count(*)') }}
+        as disqualify_rate,
+    {{ continuous_percentile('tta_hours', 0.5, "decision != 'pending'") }} as median_tta_hours,
+    {{ continuous_percentile('tta_hours', 0.9, "decision != 'pending'") }} as p90_tta_hours,
+    {{ continuous_percentile('ttft_hours', 0.5) }} as median_ttft_hours,
+    {{ ratio(
+        "count(*) filter (where is_accept_sla_met and decision != 'pending')",
+        "nullif(count(*) filter (where decision != 'pending'), 0)",
+    ) }} as accept_sla_compliance,
     count(*) filter (where is_pending_past_sla) as pending_past_sla
 {%- endmacro %}

@@ -76,16 +76,63 @@
     sum(cast(hash({{ columns | join(', ') }}) as hugeint))
 {%- endmacro %}
 
+{% macro default__content_fingerprint(columns) -%}
+    {#- 60 bits of each row's md5, summed as numeric -#}
+    sum(cast(cast(cast(
+        'x' || left({{ row_fingerprint(columns) }}, 15) as bit(60)) as bigint) as numeric))
+{%- endmacro %}
+
+{% macro spark__content_fingerprint(columns) -%}
+    sum(cast(conv(left({{ row_fingerprint(columns) }}, 15), 16, 10) as decimal(38, 0)))
+{%- endmacro %}
+
 
 {#-
     fail_query(message): an expression that stops the query that evaluates
     it, with `message` (SQL text) as the error dbt prints. For refusals a
     person must read in one line (base_crm__load_state).
 -#}
-{% macro fail_query(message) -%}
-    {{ return(adapter.dispatch('fail_query', 'crm_funnel')(message)) }}
+{% macro fail_query(message, type=none) -%}
+    {{ return(adapter.dispatch('fail_query', 'crm_funnel')(message, type)) }}
 {%- endmacro %}
 
-{% macro duckdb__fail_query(message) -%}
+{% macro duckdb__fail_query(message, type) -%}
     error({{ message }})
 {%- endmacro %}
+
+{% macro postgres__fail_query(message, type) -%}
+    {#- crm_funnel_fail() raises; on-run-start defines it (define_fail_function) -#}
+    {%- set call = target.schema ~ ".crm_funnel_fail(" ~ message ~ ")" -%}
+    {{ "cast(" ~ call ~ " as " ~ type ~ ")" if type else call }}
+{%- endmacro %}
+
+{% macro spark__fail_query(message, type) -%}
+    {%- set call = "raise_error(" ~ message ~ ")" -%}
+    {{ "cast(" ~ call ~ " as " ~ type ~ ")" if type else call }}
+{%- endmacro %}
+
+
+{#-
+    define_fail_function(): on-run-start. PostgreSQL has no function that
+    raises an error from a query; this defines one, crm_funnel_fail(text),
+    in the target schema. Other engines need none.
+-#}
+{% macro define_fail_function() %}
+    {{ return(adapter.dispatch('define_fail_function', 'crm_funnel')()) }}
+{% endmacro %}
+
+{% macro default__define_fail_function() %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro postgres__define_fail_function() %}
+    {% if execute %}
+        {% do run_query("create schema if not exists " ~ target.schema) %}
+        {% do run_query(
+            "create or replace function " ~ target.schema ~ ".crm_funnel_fail(message text)"
+            ~ " returns text language plpgsql volatile as $$ begin raise exception '%', message;"
+            ~ " end $$"
+        ) %}
+    {% endif %}
+    {{ return('') }}
+{% endmacro %}

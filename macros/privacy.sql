@@ -27,3 +27,36 @@
                 )
     end
 {%- endmacro %}
+
+{% macro postgres__email_hash(expr) -%}
+    {#- the salt is the server setting crm.email_salt of this session, which
+        crm-funnel build passes in PGOPTIONS (docs/engines.md, "Email salt") -#}
+    case
+        when {{ blank_to_null(expr) }} is not null
+            then encode(sha256(convert_to(
+                    coalesce(
+                        nullif(current_setting('crm.email_salt', true), ''),
+                        {{ fail_query("'crm-funnel: no email salt is bound (PGOPTIONS must set"
+                            ~ " crm.email_salt; crm-funnel build does it from CRM_EMAIL_SALT)'") }}
+                    )
+                    || lower(trim({{ expr }})),
+                    'UTF8'
+                )), 'hex')
+    end
+{%- endmacro %}
+
+{% macro spark__email_hash(expr) -%}
+    {#- the salt is the driver's environment variable CRM_EMAIL_SALT, read by
+        the JVM (local sessions; docs/engines.md, "Email salt") -#}
+    case
+        when {{ blank_to_null(expr) }} is not null
+            then sha2(
+                    coalesce(
+                        nullif(reflect('java.lang.System', 'getenv', 'CRM_EMAIL_SALT'), ''),
+                        raise_error('crm-funnel: no email salt: CRM_EMAIL_SALT is not set')
+                    )
+                    || lower(trim({{ expr }})),
+                    256
+                )
+    end
+{%- endmacro %}

@@ -186,16 +186,20 @@
 {% macro register_raw_files() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% do run_query("drop schema if exists raw cascade") %}
-    {% do warn_sample_salt() %}
-    {#- every file is checked before any view is created -#}
+    {% set from_tables = raw_source() == 'tables' %}
+    {% if not from_tables %}{% do warn_sample_salt() %}{% endif %}
+    {#- every file or table is checked before any view is created -#}
     {% set views = [] %}
     {% for name, required in crm_source_columns().items() %}
         {% set required = required | reject('equalto', '_raw_row_number') | list %}
-        {% set path = find_raw_file(name) %}
-        {% do views.append((name, path, raw_file_view_sql(name, path, required))) %}
+        {% if from_tables %}
+            {% do views.append((name, raw_table_view_sql(name, required))) %}
+        {% else %}
+            {% do views.append((name, raw_file_view_sql(name, find_raw_file(name), required))) %}
+        {% endif %}
     {% endfor %}
     {% do run_query("create schema raw") %}
-    {% for name, path, view_sql in views %}
+    {% for name, view_sql in views %}
         {% do run_query("create view raw." ~ name ~ " as " ~ view_sql) %}
     {% endfor %}
     {{ return('') }}

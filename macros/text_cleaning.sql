@@ -4,7 +4,7 @@
     becomes null. Used for status labels, reasons and lead attributes.
 -#}
 {% macro normalize_label(expr) -%}
-    nullif(lower(trim(regexp_replace({{ expr }}, '\s+', ' ', 'g'))), '')
+    nullif(lower(trim({{ collapse_whitespace(expr) }})), '')
 {%- endmacro %}
 
 
@@ -27,12 +27,15 @@
     hex digits either way.
 -#}
 {% macro row_fingerprint(columns, as_number=false) -%}
-    {{ 'md5_number' if as_number else 'md5' }}(concat_ws(
+    {%- set text -%}
+    concat_ws(
         chr(31)
         {%- for column in columns %},
         coalesce({{ column }}, chr(30))
         {%- endfor %}
-    ))
+    )
+    {%- endset -%}
+    {{ md5_sort_key(text) if as_number else 'md5(' ~ text ~ ')' }}
 {%- endmacro %}
 
 

@@ -27,6 +27,46 @@
 {%- endmacro %}
 
 
+{% macro postgres__parse_iso_timestamp(expr) -%}
+    {#- PostgreSQL has no try_cast and its cast fails on a date that does not
+        exist: the pattern is strict (month 01-12, hour 00-23, offset within
+        +-15:59) and the day is checked against its month's length before any
+        cast (docs/engines.md, "Timestamps") -#}
+    case
+        when trim({{ expr }}) ~ (
+            '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d'
+            || '(\.\d+)?(Z|[+-](0\d|1[0-5]):[0-5]\d)?$'
+        ) and left(trim({{ expr }}), 4) != '0000'
+            then case
+                when cast(substr(trim({{ expr }}), 9, 2) as integer) <= extract(day from
+                    make_date(
+                        cast(left(trim({{ expr }}), 4) as integer),
+                        cast(substr(trim({{ expr }}), 6, 2) as integer),
+                        1
+                    ) + interval '1 month - 1 day'
+                )
+                    then case
+                        when right(trim({{ expr }}), 1) = 'Z'
+                            then cast(left(trim({{ expr }}), -1) as timestamp)
+                        when substr(trim({{ expr }}), length(trim({{ expr }})) - 5, 1) in ('+', '-')
+                            then cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
+                        else cast(trim({{ expr }}) as timestamp)
+                    end
+            end
+    end
+{%- endmacro %}
+
+{% macro spark__parse_iso_timestamp(expr) -%}
+    {#- the session time zone is UTC (profiles.yml), so a time without an
+        offset is UTC and one with an offset is converted to UTC -#}
+    case
+        when trim({{ expr }}) rlike
+            '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$'
+            then try_cast(trim({{ expr }}) as timestamp)
+    end
+{%- endmacro %}
+
+
 {#-
     hours_between(start, finish): decimal hours from start to finish (double),
     exact to the microsecond (dbt.datediff counts whole boundaries instead).
@@ -37,6 +77,14 @@
 
 {% macro duckdb__hours_between(start, finish) -%}
     (epoch_us({{ finish }}) - epoch_us({{ start }})) / 3600000000.0
+{%- endmacro %}
+
+{% macro default__hours_between(start, finish) -%}
+    cast(extract(epoch from ({{ finish }}) - ({{ start }})) as double precision) / 3600.0
+{%- endmacro %}
+
+{% macro spark__hours_between(start, finish) -%}
+    cast(unix_micros({{ finish }}) - unix_micros({{ start }}) as double) / 3600000000.0
 {%- endmacro %}
 
 
@@ -69,8 +117,16 @@
     {%- if zone | upper == 'UTC' -%}
         {{ expr }}
     {%- else -%}
-        (({{ expr }}) at time zone 'UTC') at time zone '{{ zone }}'
+        {{ return(adapter.dispatch('in_time_zone', 'crm_funnel')(expr, zone)) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__in_time_zone(expr, zone) -%}
+    (({{ expr }}) at time zone 'UTC') at time zone '{{ zone }}'
+{%- endmacro %}
+
+{% macro spark__in_time_zone(expr, zone) -%}
+    from_utc_timestamp({{ expr }}, '{{ zone }}')
 {%- endmacro %}
 
 
@@ -83,8 +139,10 @@
 -#}
 {% macro load_clock() -%}
     (
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
-        + interval '{{ var("clock_skew_minutes") }} minutes'
+        {{ add_minutes(
+            "cast('" ~ run_started_at.strftime("%Y-%m-%d %H:%M:%S") ~ "' as timestamp)",
+            var("clock_skew_minutes"),
+        ) }}
     )
 {%- endmacro %}
 

@@ -10,23 +10,22 @@ holidays as (
 
 days as (
     -- range() names its one column `range`
-    select cast(range as date) as calendar_date
-    from range(
-            cast('{{ var("calendar_start_date") }}' as date),
-            cast('{{ var("calendar_end_date") }}' as date) + 1,
-            interval 1 day
-        )
+    {{ calendar_days(
+        "cast('" ~ var('calendar_start_date') ~ "' as date)",
+        "cast('" ~ var('calendar_end_date') ~ "' as date)",
+    ) }}
 ),
 
 windows as (
     select
         days.calendar_date,
-        isodow(days.calendar_date) <= 5 and holidays.holiday_date is null
+        {{ iso_day_of_week('days.calendar_date') }} <= 5 and holidays.holiday_date is null
             as is_business_day,
-        days.calendar_date
-        + interval '{{ var("business_day_start_hour") }} hours' as opens_at,
+        {{ add_minutes(
+            'cast(days.calendar_date as timestamp)', 60 * var("business_day_start_hour") | int
+        ) }} as opens_at,
         case
-            when isodow(days.calendar_date) <= 5 and holidays.holiday_date is null
+            when {{ iso_day_of_week('days.calendar_date') }} <= 5 and holidays.holiday_date is null
                 then ({{ var("business_day_end_hour") }} - {{ var("business_day_start_hour") }})
                     * 3600.0
             else 0.0

@@ -31,9 +31,9 @@ numbered as (
         *,
         cast(row_number() over lead_events as integer) as event_sequence,
         coalesce(
-            last_value({{ handoff_state('stage', 'is_decision_stage') }} ignore nulls) over (
-                lead_events rows between unbounded preceding and 1 preceding
-            ),
+            {{ last_non_null_before(
+                handoff_state('stage', 'is_decision_stage'), 'lead_id', ['changed_at', 'stage_order']
+            ) }},
             false
         ) as is_handoff_open_before,
         lag(stage) over lead_events as previous_stage,
@@ -102,7 +102,7 @@ final as (
         leads.lead_id is null as is_orphan_lead,
         coalesce(
             counted.changed_at
-            < leads.created_at - interval '{{ var("clock_skew_minutes") }} minutes',
+            < {{ add_minutes('leads.created_at', -(var("clock_skew_minutes") | int)) }},
             false
         ) as is_before_lead_created
     from counted

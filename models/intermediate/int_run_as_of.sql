@@ -19,8 +19,9 @@
 {%- set as_of_literal = "'" ~ as_of_text ~ "'" %}
 {#- a date that does not exist (2024-02-30) passes the pattern; the query stops on it -#}
 {%- set as_of_expression = (
-    "coalesce(" ~ parse_iso_timestamp(as_of_literal) ~ ", try_cast(" ~ as_of_literal
-    ~ " as timestamp), " ~ fail_query("'" ~ as_of_message | replace("'", "''") ~ "'")
+    "coalesce(" ~ parse_iso_timestamp(as_of_literal) ~ ", "
+    ~ dbt.safe_cast(as_of_literal, api.Column.translate_type('timestamp')) ~ ", "
+    ~ fail_query("'" ~ as_of_message | replace("'", "''") ~ "'", 'timestamp')
     ~ ", max(loaded_at))"
 ) %}
 {%- else %}

@@ -20,7 +20,7 @@ counted as (
 final as (
     select
         *,
-        rejections / sum(rejections) over (partition by rejected_month, decision)
+        {{ ratio('rejections', 'sum(rejections) over (partition by rejected_month, decision)') }}
             as share_of_month
     from counted
 )

@@ -12,7 +12,11 @@ issues as (
 
 sources as (
     -- every raw file gets a row, even when it is empty
-    select unnest(['lead_status_history', 'leads', 'activities']) as source
+    select 'lead_status_history' as source
+    union all
+    select 'leads' as source
+    union all
+    select 'activities' as source
 ),
 
 counted as (

@@ -38,7 +38,10 @@ flags_by_row as (
     select
         issues.source,
         issues.raw_row_number,
-        list(issues.issue) as flag_issues,
+        count(*) as flags,
+        {%- for code in flagged_codes %}
+        count(*) filter (where issues.issue = '{{ code }}') as flags_{{ code }},
+        {%- endfor %}
         count(*) filter (where issue_types.family = 'timestamp') as timestamp_flags,
         count(*) filter (where issue_types.issue is null) as unlisted_flags
     from issues
@@ -57,7 +60,10 @@ rows_with_flags as (
         rows_by_day.drop_issue,
         rows_by_day.drop_family,
         rows_by_day.is_unlisted_drop,
-        coalesce(flags_by_row.flag_issues, []) as flag_issues,
+        coalesce(flags_by_row.flags, 0) as flags,
+        {%- for code in flagged_codes %}
+        coalesce(flags_by_row.flags_{{ code }}, 0) as flags_{{ code }},
+        {%- endfor %}
         coalesce(flags_by_row.timestamp_flags, 0) as timestamp_flags,
         coalesce(flags_by_row.unlisted_flags, 0) as unlisted_flags
     from rows_by_day
@@ -74,13 +80,13 @@ counted as (
         count(*) as raw_rows,
         count(*) filter (where drop_issue is null) as clean_rows,
         count(*) filter (where drop_issue is not null) as dropped_rows,
-        count(*) filter (where len(flag_issues) > 0) as flagged_rows,
+        count(*) filter (where flags > 0) as flagged_rows,
         {%- for code in dropped_codes %}
         count(*) filter (where drop_issue = '{{ code }}') as dropped_{{ code }},
         {%- endfor %}
         count(*) filter (where is_unlisted_drop) as dropped_unlisted_rows,
         {%- for code in flagged_codes %}
-        count(*) filter (where list_contains(flag_issues, '{{ code }}')) as flagged_{{ code }},
+        count(*) filter (where flags_{{ code }} > 0) as flagged_{{ code }},
         {%- endfor %}
         count(*) filter (where unlisted_flags > 0) as flagged_unlisted_rows,
         count(*) filter (where drop_family = 'duplicate') as duplicate_rows,
@@ -94,9 +100,9 @@ counted as (
 final as (
     select
         *,
-        dropped_rows / raw_rows as dropped_rate,
-        duplicate_rows / raw_rows as duplicate_rate,
-        timestamp_failure_rows / raw_rows as timestamp_failure_rate
+        {{ ratio('dropped_rows', 'raw_rows') }} as dropped_rate,
+        {{ ratio('duplicate_rows', 'raw_rows') }} as duplicate_rate,
+        {{ ratio('timestamp_failure_rows', 'raw_rows') }} as timestamp_failure_rate
     from counted
 )
 

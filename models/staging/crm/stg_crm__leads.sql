@@ -46,7 +46,7 @@ mapped_values as (
             when 'lead_source'
                 then coalesce(
                         lead_sources.lead_source,
-                        nullif(trim(regexp_replace(raw_values.raw_text, '\s+', ' ', 'g')), ''),
+                        nullif(trim({{ collapse_whitespace('raw_values.raw_text') }}), ''),
                         'unknown'
                     )
             when 'channel' then coalesce(attribute_map.canonical_value, 'unknown')

@@ -52,11 +52,11 @@ previous_loads as (
     where loaded_at is not null
     {%- else %}
     select
-        cast(null as varchar) as source,
-        cast(null as varchar) as loaded_at_text,
+        cast(null as {{ dbt.type_string() }}) as source,
+        cast(null as {{ dbt.type_string() }}) as loaded_at_text,
         cast(null as timestamp) as loaded_at,
         cast(null as bigint) as raw_rows,
-        cast(null as hugeint) as content_fingerprint
+        cast(null as {{ type_fingerprint() }}) as content_fingerprint
     where false
     {%- endif %}
 ),
@@ -101,9 +101,9 @@ judged as (
 first_change as (
     select
         'crm-funnel: raw file ' || source || ' changed at or before the last build''s'
-        || ' watermark (' || cast(previous_loaded_through as varchar) || '): load '
-        || loaded_at_text || ' has ' || cast(raw_rows as varchar) || ' rows now and had '
-        || cast(built_rows as varchar) || ' rows'
+        || ' watermark (' || cast(previous_loaded_through as {{ dbt.type_string() }}) || '): load '
+        || loaded_at_text || ' has ' || cast(raw_rows as {{ dbt.type_string() }}) || ' rows now and had '
+        || cast(built_rows as {{ dbt.type_string() }}) || ' rows'
         || case when raw_rows = built_rows then ' with other content' else '' end
         || ' when last built; an incremental build cannot see such a change:'
         || ' run `crm-funnel build --full-refresh` (or dbt build --full-refresh)'
