@@ -34,7 +34,7 @@
 {% macro raw_table_relation(name) %}
     {%- set tables = var('raw_tables') -%}
     {{ return(api.Relation.create(
-        database=var('raw_database') or target.database,
+        database=var('raw_database') or target.database or none,
         schema=var('raw_schema'),
         identifier=tables.get(name, name),
     )) }}

@@ -85,14 +85,16 @@
     makes now do not fit the table an earlier build left (names, order, types).
 -#}
 {% macro assert_same_columns(new, built) %}
+    {#- types compared by kind: PostgreSQL calls a query's text `text` and a
+        contract's `character varying`, which hold the same values -#}
     {%- set describe = [] -%}
     {%- for relation in [new, built] -%}
-        {%- do describe.append(
-            adapter.get_columns_in_relation(relation)
-            | map(attribute='name') | map('lower') | list
-            ~ adapter.get_columns_in_relation(relation)
-            | map(attribute='dtype') | map('lower') | list
-        ) -%}
+        {%- set columns = [] -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do columns.append(column.name | lower ~ ' '
+                ~ ('text' if column.is_string() else column.dtype | lower)) -%}
+        {%- endfor -%}
+        {%- do describe.append(columns) -%}
     {%- endfor -%}
     {%- if describe[0] != describe[1] -%}
         {{ exceptions.raise_compiler_error(
