@@ -30,7 +30,45 @@
         and relation.type == 'table'
         and model.config.materialized in ('incremental', 'incremental_by_lead')
         and not should_full_refresh()
+        and replaces_rows_in_place()
     ) }}
+{% endmacro %}
+
+
+{#-
+    replaces_rows_in_place(): the engine can delete a lead's rows from a
+    built table. Spark can only with a table format that supports deletes
+    (Delta, Iceberg, Hudi; env CRM_SPARK_FILE_FORMAT); on plain Parquet
+    every build is a full build (docs/engines.md, "Spark").
+-#}
+{% macro replaces_rows_in_place() %}
+    {{ return(adapter.dispatch('replaces_rows_in_place', 'crm_funnel')()) }}
+{% endmacro %}
+
+{% macro default__replaces_rows_in_place() %}
+    {{ return(true) }}
+{% endmacro %}
+
+{% macro spark__replaces_rows_in_place() %}
+    {{ return(spark_file_format() in ['delta', 'iceberg', 'hudi']) }}
+{% endmacro %}
+
+{% macro spark_file_format() %}
+    {{ return(env_var('CRM_SPARK_FILE_FORMAT', 'parquet') | lower) }}
+{% endmacro %}
+
+
+{#-
+    note_full_builds(): on-run-start. Says once, on an engine that cannot
+    replace a lead's rows, that this build is a full one.
+-#}
+{% macro note_full_builds() %}
+    {% if execute and not flags.FULL_REFRESH and not replaces_rows_in_place() %}
+        {{ log("crm-funnel: Spark tables in " ~ spark_file_format() ~ " cannot delete rows, so this"
+            ~ " build rebuilds every table in full; set CRM_SPARK_FILE_FORMAT=delta (or iceberg,"
+            ~ " hudi) for incremental nights (docs/engines.md)", info=true) }}
+    {% endif %}
+    {{ return('') }}
 {% endmacro %}
 
 

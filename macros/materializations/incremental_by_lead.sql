@@ -27,7 +27,8 @@
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set rebuild = existing_relation is none
         or not existing_relation.is_table
-        or should_full_refresh() -%}
+        or should_full_refresh()
+        or not replaces_rows_in_place() -%}
     {%- set lead_column = config.get('lead_column', 'lead_id') -%}
     {%- set also_replace = config.get('also_replace') -%}
     {%- set backup_relation = none -%}
@@ -57,15 +58,17 @@
         {% do assert_same_columns(batch, target_relation) %}
         {%- set columns = adapter.get_columns_in_relation(target_relation)
             | map(attribute='quoted') | join(', ') -%}
+        {#- one statement per call (Spark runs no more), one transaction -#}
+        {% do run_query(
+            "delete from " ~ target_relation ~ " where " ~ lead_column
+            ~ " in (select lead_key from " ~ ref('base_crm__affected_leads') ~ ")"
+            ~ (" or (" ~ also_replace ~ ")" if also_replace else "")
+        ) %}
         {% call statement('main') -%}
-            delete from {{ target_relation }}
-            where {{ lead_column }} in (
-                select lead_key from {{ ref('base_crm__affected_leads') }}
-            ){% if also_replace %} or ({{ also_replace }}){% endif %};
             insert into {{ target_relation }} ({{ columns }})
-            select {{ columns }} from {{ batch }};
-            drop table {{ batch }}
+            select {{ columns }} from {{ batch }}
         {%- endcall %}
+        {% do run_query('drop table ' ~ batch) %}
     {% endif %}
 
     {% do apply_grants(

@@ -116,6 +116,15 @@ def _remove_parsed_manifests():
     shutil.rmtree(PARSED, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _stop_postgres():
+    """The throwaway PostgreSQL server of tests/python/engines.py, if one ran."""
+    yield
+    import engines
+
+    engines.stop_postgres()
+
+
 def dbt_build(
     raw_dir: Path,
     warehouse: Path,

@@ -1,0 +1,201 @@
+"""The same build on DuckDB, PostgreSQL and Spark, for the parametrized tests.
+
+`warehouse(engine, folder, name)` gives a Warehouse: `build(raw)` loads a raw
+export and runs the real `dbt build` on that engine; `rows(sql)` and `one(sql)`
+query the built warehouse (schema main first, as BI tools read it); `columns()`
+lists every column of the build's schemas. DuckDB reads the export files (the
+default, raw_source files); PostgreSQL and Spark read raw tables loaded from
+them (raw_source tables), as their users' data arrives.
+
+PostgreSQL is one throwaway server per test session (and xdist worker), a
+database per warehouse. Spark is the profile's local session; its catalog is
+an embedded Derby database that one process opens at a time, so dbt runs in a
+subprocess first and the test process opens the session only to read.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import DBT, PROJECT_DIR, Build, dbt_build
+
+from crm_funnel import postgres_server, raw_load, spark_session
+from crm_funnel.dbt_plugin import SAMPLE_SALT
+
+ENGINES = ["duckdb", "postgres", "spark"]
+SCHEMAS = ("main", "intermediate", "staging", "reference")
+_SERVER: dict[str, str] = {}
+
+
+def postgres_env() -> dict[str, str]:
+    """This session's throwaway PostgreSQL server (started on first use)."""
+    if not _SERVER:
+        folder = Path(tempfile.mkdtemp(prefix="crm-funnel-pg-"))
+        os.chmod(folder, 0o755)
+        _SERVER.update(postgres_server.start(folder / "server"), folder=str(folder))
+    return _SERVER
+
+
+def stop_postgres() -> None:
+    if _SERVER:
+        postgres_server.stop(Path(_SERVER["folder"]) / "server")
+        _SERVER.clear()
+
+
+def dbt_on(target: str, env: dict[str, str], work: Path, *args: str) -> tuple[int, str]:
+    """A real `dbt build` (or other command) on `target`, artifacts in `work`."""
+    command = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir"]
+    command += [str(PROJECT_DIR), "--target-path", str(work / "target")]
+    command += ["--log-path", str(work / "logs")]
+    full_env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", CRM_TARGET=target, **env)
+    done = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout + done.stderr
+
+
+@dataclass
+class Warehouse:
+    engine: str
+    folder: Path
+    name: str
+    output: str = ""
+    returncode: int = 0
+    _duckdb: Build | None = field(default=None, repr=False)
+
+    # -- building --------------------------------------------------------
+    def build(self, raw: Path, *extra: str, full_tests: bool = False) -> Warehouse:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.engine == "duckdb":
+            built = dbt_build(
+                raw, self.folder / f"{self.name}.duckdb", *extra, full_tests=full_tests
+            )
+            self._duckdb = built
+            self.returncode, self.output = built.returncode, built.output
+            return self
+        args = ["build", *extra]
+        if not full_tests:
+            args += ["--exclude", "test_type:unit", "tag:column_checks"]
+        if self.engine == "postgres":
+            env = self._postgres_env()
+            connection = postgres_server.connect(env)
+            raw_load.load_postgres(raw, connection)
+            connection.close()
+            salt = os.environ.get("CRM_EMAIL_SALT", SAMPLE_SALT)
+            env["PGOPTIONS"] = f"-c crm.email_salt={salt}"
+        else:
+            env = {"CRM_SPARK_WAREHOUSE": str(self.folder / self.name)}
+            env["CRM_EMAIL_SALT"] = os.environ.get("CRM_EMAIL_SALT", SAMPLE_SALT)
+            self._load_spark(raw)
+        self.returncode, self.output = dbt_on(self.engine, env, self.folder / "dbt", *args)
+        return self
+
+    def _postgres_env(self) -> dict[str, str]:
+        server = postgres_env()
+        env = {k: v for k, v in server.items() if k.startswith("CRM_PG_")}
+        admin = postgres_server.connect(env, dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute("select 1 from pg_database where datname = %s", (self.name,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'create database "{self.name}"')
+        admin.close()
+        env["CRM_PG_DATABASE"] = self.name
+        return env
+
+    def _load_spark(self, raw: Path) -> None:
+        # in a child process: the Derby catalog must be free when dbt opens it
+        code = (
+            "import sys; from crm_funnel import raw_load, spark_session;"
+            " s = spark_session.session(sys.argv[1]); raw_load.load_spark(sys.argv[2], s); s.stop()"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code, str(self.folder / self.name), str(raw)],
+            check=True,
+            capture_output=True,
+        )
+
+    # -- reading ---------------------------------------------------------
+    def rows(self, sql: str) -> list[tuple]:
+        if self.engine == "duckdb":
+            return self._duckdb.rows(sql)
+        if self.engine == "postgres":
+            env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
+            env["CRM_PG_DATABASE"] = self.name
+            connection = postgres_server.connect(env)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"set search_path = {', '.join(SCHEMAS)}")
+                    cursor.execute(sql)
+                    return [tuple(row) for row in cursor.fetchall()]
+            finally:
+                connection.close()
+        session = _spark(self.folder / self.name)
+        session.catalog.setCurrentDatabase("main")
+        return [tuple(row) for row in session.sql(sql).collect()]
+
+    def one(self, sql: str) -> tuple:
+        rows = self.rows(sql)
+        assert len(rows) == 1, rows
+        return rows[0]
+
+    def columns(self) -> list[tuple[str, str, str, bool]]:
+        """(schema, table, column, is_text) of every table of the build."""
+        if self.engine == "spark":
+            found = []
+            session = _spark(self.folder / self.name)
+            for schema in SCHEMAS:
+                for table in session.sql(f"show tables in {schema}").collect():
+                    for column in session.table(f"{schema}.{table.tableName}").schema.fields:
+                        is_text = column.dataType.simpleString() == "string"
+                        found.append((schema, table.tableName, column.name, is_text))
+            return found
+        text = "('VARCHAR', 'character varying', 'text')"
+        return [
+            (schema, table, column, bool(is_text))
+            for schema, table, column, is_text in self.rows(
+                "select table_schema, table_name, column_name, data_type in "
+                + text
+                + " from information_schema.columns where table_schema in "
+                + "('"
+                + "', '".join(SCHEMAS)
+                + "')"
+            )
+        ]
+
+    def attach(self, built: Build) -> Warehouse:
+        """This warehouse as the DuckDB build `built` (already made)."""
+        self._duckdb, self.returncode, self.output = built, built.returncode, built.output
+        return self
+
+    def sorted_rows(self, sql: str, rows: list[tuple] | None = None) -> list[tuple]:
+        """The rows of `sql` (or `rows`), in a fixed order, floats to 1e-9:
+        the form in which engines' results are compared."""
+        rows = self.rows(sql) if rows is None else rows
+        return sorted(
+            (tuple(round(float(v), 9) if isinstance(v, float) else v for v in row) for row in rows),
+            key=repr,
+        )
+
+
+_SESSIONS: dict[Path, object] = {}
+
+
+def _spark(folder: Path):
+    """The test process's session on a built Spark warehouse (read only)."""
+    if folder not in _SESSIONS:
+        os.environ["TZ"] = "UTC"  # PySpark returns timestamps in the process's zone
+        time.tzset()
+        for other in list(_SESSIONS.values()):
+            other.stop()
+        _SESSIONS.clear()
+        _SESSIONS[folder] = spark_session.session(folder)
+    return _SESSIONS[folder]
+
+
+def warehouse(engine: str, folder: Path, name: str) -> Warehouse:
+    return Warehouse(engine, Path(folder), name)
