@@ -57,6 +57,10 @@ class Outcome:
         return not self.success and self.severity == "error"
 
 
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
 def gate_parameters() -> dict[str, float]:
     """Thresholds of the suites, from environment variables or their defaults."""
     values = {}
@@ -83,6 +87,15 @@ def load_suites(folder: Path) -> list[dict]:
     return suites
 
 
+def tables_read(folder: Path) -> list[tuple[str, str]]:
+    """The (schema, table) pairs the suites' queries read."""
+    found = set()
+    for suite in load_suites(folder):
+        for table in suite["tables"]:
+            found.update(re.findall(r"\b(main|intermediate|staging)\.(\w+)", table["query"]))
+    return sorted(found)
+
+
 def resolve(kwargs: dict, parameters: dict[str, float], where: str) -> dict:
     """Replace "${name}" values by their parameter."""
     resolved = {}
@@ -97,20 +110,34 @@ def resolve(kwargs: dict, parameters: dict[str, float], where: str) -> dict:
 
 
 def run_suites(
-    warehouse: Path,
+    warehouse: Path | None,
     folder: Path,
     docs_dir: Path | None = None,
     parameters: dict[str, float] | None = None,
+    query=None,
 ) -> list[Outcome]:
-    """Validate every suite; write Data Docs into docs_dir when given."""
-    import duckdb
+    """Validate every suite; write Data Docs into docs_dir when given. The
+    tables are read from the DuckDB file `warehouse`, or with `query(sql)`
+    (a DataFrame) on another engine (crm_funnel.engines.reader)."""
+    if query is None:
+        import duckdb
+
+        if not warehouse.exists():
+            raise SystemExit(f"warehouse {warehouse} does not exist: build it first")
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            return run_suites(
+                warehouse, folder, docs_dir, parameters, lambda sql: connection.execute(sql).df()
+            )
+    import warnings
+
+    # Great Expectations imports pyspark when it is installed (for Spark data
+    # sources, unused here); pyspark warns about pandas 3 on import
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
-    if not warehouse.exists():
-        raise SystemExit(f"warehouse {warehouse} does not exist: build it first")
     parameters = gate_parameters() if parameters is None else parameters
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -131,49 +158,47 @@ def run_suites(
         )
     source = context.data_sources.add_pandas("warehouse")
     outcomes: list[Outcome] = []
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for suite in load_suites(folder):
-            for table in suite["tables"]:
-                name = f"{suite['name']}.{table['name']}"
-                try:
-                    frame = connection.execute(table["query"]).df()
-                except duckdb.Error as error:
-                    raise SystemExit(f"{suite['_file']}: query of {name} failed: {error}") from None
-                asset = source.add_dataframe_asset(name.replace(".", "__"))
-                batch_definition = asset.add_batch_definition_whole_dataframe("all")
-                gx_suite = context.suites.add(gx.ExpectationSuite(name=name))
-                for item in table["expectations"]:
-                    severity = item.get("severity", "error")
-                    if severity not in ("error", "warn"):
-                        raise SystemExit(f"{name}: severity must be error or warn, got {severity}")
-                    kwargs = resolve(item["kwargs"], parameters, name)
-                    config = ExpectationConfiguration(
-                        type=item["type"], kwargs=kwargs, meta={"severity": severity}
-                    )
-                    gx_suite.add_expectation_configuration(config)
-                gx_suite.save()
-                definition = context.validation_definitions.add(
-                    gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
+    for suite in load_suites(folder):
+        for table in suite["tables"]:
+            name = f"{suite['name']}.{table['name']}"
+            try:
+                frame = query(table["query"])
+            except Exception as error:  # the engine's own error type
+                message = first_line(str(error))
+                raise SystemExit(f"{suite['_file']}: query of {name} failed: {message}") from None
+            asset = source.add_dataframe_asset(name.replace(".", "__"))
+            batch_definition = asset.add_batch_definition_whole_dataframe("all")
+            gx_suite = context.suites.add(gx.ExpectationSuite(name=name))
+            for item in table["expectations"]:
+                severity = item.get("severity", "error")
+                if severity not in ("error", "warn"):
+                    raise SystemExit(f"{name}: severity must be error or warn, got {severity}")
+                kwargs = resolve(item["kwargs"], parameters, name)
+                config = ExpectationConfiguration(
+                    type=item["type"], kwargs=kwargs, meta={"severity": severity}
                 )
-                result = definition.run(
-                    batch_parameters={"dataframe": frame}, result_format="SUMMARY"
-                )
-                for check in result.results:
-                    config = check.expectation_config
-                    observed = check.result.get("observed_value")
-                    if observed is None:
-                        observed = f"unexpected={check.result.get('unexpected_count', 0)}"
-                    outcomes.append(
-                        Outcome(
-                            suite=suite["name"],
-                            table=table["name"],
-                            expectation=config.type,
-                            column=config.kwargs.get("column"),
-                            success=bool(check.success),
-                            severity=(config.meta or {}).get("severity", "error"),
-                            observed=str(observed)[:80],
-                        )
+                gx_suite.add_expectation_configuration(config)
+            gx_suite.save()
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
+            )
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+            for check in result.results:
+                config = check.expectation_config
+                observed = check.result.get("observed_value")
+                if observed is None:
+                    observed = f"unexpected={check.result.get('unexpected_count', 0)}"
+                outcomes.append(
+                    Outcome(
+                        suite=suite["name"],
+                        table=table["name"],
+                        expectation=config.type,
+                        column=config.kwargs.get("column"),
+                        success=bool(check.success),
+                        severity=(config.meta or {}).get("severity", "error"),
+                        observed=str(observed)[:80],
                     )
+                )
     if docs_dir is not None:
         context.build_data_docs(site_names=["crm_funnel"])
     return outcomes
