@@ -6,9 +6,10 @@
     column, then exposes it as the view raw.<name>, every column as text, as
     the file views are. The cleaning rules cannot tell the two apart.
 
-    `_raw_row_number` numbers a table's rows by their content (every declared
-    column, nulls last), since a table has no row order: the same rows in any
-    order give the same numbers, and so the same marts.
+    `_raw_row_number` numbers a table's rows by load time, then by content
+    (every declared column, nulls last), since a table has no row order: the
+    same rows in any order give the same numbers, and so the same marts, and
+    a later night's rows come after every row numbered before.
 -#}
 {% macro raw_source() %}
     {#- 'files' or 'tables'; unset: files on DuckDB, tables on other engines -#}
@@ -75,6 +76,11 @@
         {% do select_list.append(as_text ~ " as " ~ quoted) %}
         {% do order_list.append(as_text ~ " nulls last") %}
     {% endfor %}
+    {#- loads first, in time order: a new night's rows come after every row an
+        earlier build numbered, which keeps their numbers (loads without a
+        place in time come last; their leads are rebuilt every night) -#}
+    {% set loaded_at = "cast(" ~ adapter.quote('_loaded_at') ~ " as " ~ dbt.type_string() ~ ")" %}
+    {% do order_list.insert(0, parse_iso_timestamp(loaded_at) ~ " nulls last") %}
     {{ return("select " ~ select_list | join(', ') ~ ", cast(row_number() over (order by "
         ~ order_list | join(', ') ~ ") as integer) as _raw_row_number from " ~ relation) }}
 {% endmacro %}

@@ -16,6 +16,7 @@ subprocess first and the test process opens the session only to read.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,14 @@ def postgres_env() -> dict[str, str]:
         folder = Path(tempfile.mkdtemp(prefix="crm-funnel-pg-"))
         os.chmod(folder, 0o755)
         _SERVER.update(postgres_server.start(folder / "server"), folder=str(folder))
+        # the BI role of the grants config (dbt_project.yml), made as an
+        # administrator would; a password of its own for the tests' logins
+        _SERVER["bi_password"] = secrets.token_urlsafe(12)
+        admin = postgres_server.connect(_SERVER, dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute("create role bi_reader login password %s", (_SERVER["bi_password"],))
+        admin.close()
     return _SERVER
 
 
@@ -66,6 +75,7 @@ class Warehouse:
     output: str = ""
     returncode: int = 0
     _duckdb: Build | None = field(default=None, repr=False)
+    second_night: tuple[int, str] | None = None
 
     # -- building --------------------------------------------------------
     def build(self, raw: Path, *extra: str, full_tests: bool = False) -> Warehouse:
@@ -88,8 +98,7 @@ class Warehouse:
             salt = os.environ.get("CRM_EMAIL_SALT", SAMPLE_SALT)
             env["PGOPTIONS"] = f"-c crm.email_salt={salt}"
         else:
-            env = {"CRM_SPARK_WAREHOUSE": str(self.folder / self.name)}
-            env["CRM_EMAIL_SALT"] = os.environ.get("CRM_EMAIL_SALT", SAMPLE_SALT)
+            env = self._spark_env()
             self._load_spark(raw)
         self.returncode, self.output = dbt_on(self.engine, env, self.folder / "dbt", *args)
         return self
@@ -106,6 +115,29 @@ class Warehouse:
         admin.close()
         env["CRM_PG_DATABASE"] = self.name
         return env
+
+    def _spark_env(self) -> dict[str, str]:
+        salt = os.environ.get("CRM_EMAIL_SALT", SAMPLE_SALT)
+        return {"CRM_SPARK_WAREHOUSE": str(self.folder / self.name), "CRM_EMAIL_SALT": salt}
+
+    def run(self, *args: str) -> tuple[int, str]:
+        """Another dbt command on this built warehouse (PostgreSQL or Spark)."""
+        env = self._spark_env() if self.engine == "spark" else self._postgres_env()
+        if self.engine == "postgres":
+            env["PGOPTIONS"] = "-c crm.email_salt=" + os.environ.get("CRM_EMAIL_SALT", SAMPLE_SALT)
+        return dbt_on(self.engine, env, self.folder / "dbt", *args)
+
+    def rows_as(self, user: str, sql: str) -> list[tuple]:
+        """PostgreSQL: the rows of `sql` as another login role."""
+        env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
+        env["CRM_PG_DATABASE"] = self.name
+        connection = postgres_server.connect(env, user=user, password=_SERVER["bi_password"])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            connection.close()
 
     def _load_spark(self, raw: Path) -> None:
         # in a child process: the Derby catalog must be free when dbt opens it

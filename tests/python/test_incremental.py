@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from conftest import MARTS, Build, dbt_build, write_export
+from engines import Warehouse, warehouse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_properties import Export, exports
@@ -39,26 +41,26 @@ def write_rows(folder: Path, name: str, header: list[str], rows: list[list[str]]
         writer.writerows(rows)
 
 
-def build_in_batches(raw: Path, cuts: list[str], work: Path) -> Build:
+def build_in_batches(raw: Path, cuts: list[str], work: Path, engine: str = "duckdb") -> Build:
     """Nightly loads: batch k holds every row loaded up to cuts[k], in file order
-    (the raw files only ever grow at the end)."""
-    warehouse = work / "incremental.duckdb"
-    built = None
+    (the raw files only ever grow at the end), built on `engine` one night
+    after the other (tests/python/engines.py)."""
+    nights = warehouse(engine, work, f"{work.name}_incremental")
     for number, cut in enumerate(cuts):
         batch = work / f"batch{number}"
         for name in FILES:
             header, rows = read_rows(raw, name)
             loaded = header.index("_loaded_at")
             write_rows(batch, name, header, [r for r in rows if r[loaded] <= cut])
-        built = dbt_build(batch, warehouse)
-        assert built.returncode == 0, f"batch {number}:\n" + built.output[-4000:]
-    return built
+        nights.build(batch)
+        assert nights.returncode == 0, f"batch {number}:\n" + nights.output[-4000:]
+    return nights
 
 
-def assert_same_marts(incremental: Build, full: Build) -> None:
+def assert_same_marts(incremental: Warehouse, full: Warehouse) -> None:
     for table in MARTS:
-        query = f"select * from {table} order by all"
-        assert incremental.rows(query) == full.rows(query), table
+        query = f"select * from main.{table}"
+        assert incremental.sorted_rows(query) == full.sorted_rows(query), table
 
 
 def load_days(raw: Path) -> list[str]:
@@ -67,26 +69,30 @@ def load_days(raw: Path) -> list[str]:
     return sorted({r[loaded] for r in rows})
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
 @settings(max_examples=max(1, settings().max_examples // 3))
 @given(
     seed=st.integers(0, 10_000),
     fractions=st.lists(st.floats(0.05, 0.95), min_size=1, max_size=3, unique=True),
 )
-def test_generated_export_in_batches_equals_full_refresh(seed, fractions, tmp_path_factory):
+def test_generated_export_in_batches_equals_full_refresh(engine, seed, fractions, tmp_path_factory):
+    """On DuckDB and on PostgreSQL (a throwaway server, raw tables reloaded
+    each night): the nights equal one full build."""
     work = tmp_path_factory.mktemp("batches")
     raw = work / "raw"
     generate(120, raw, "csv", seed=seed, rates=HEAVY_DIRT, days=60)
     days = load_days(raw)
     cuts = sorted({days[int(f * (len(days) - 1))] for f in fractions}) + [days[-1]]
-    full = dbt_build(raw, work / "full.duckdb")
+    full = warehouse(engine, work, f"{work.name}_full").build(raw)
     assert full.returncode == 0, full.output[-4000:]
     # the split really carries late rows and corrections into later batches
     (late,) = full.one(
         "select count(*) from staging.base_crm__lead_status_history"
-        " where loaded_at > changed_at + interval 1 day"
+        " where loaded_at > changed_at + interval '1' day"
     )
     assert late > 0
-    assert_same_marts(build_in_batches(raw, cuts, work), full)
+    nights = build_in_batches(raw, cuts, work, engine)
+    assert_same_marts(nights, full)
 
 
 @settings(max_examples=max(1, settings().max_examples // 3))
@@ -103,7 +109,7 @@ def test_hostile_export_in_batches_equals_full_refresh(export, cut, tmp_path_fac
     if not days:
         days = ["2024-01-18T09:00:00Z"]
     cuts = sorted({days[min(cut, len(days) - 1)], days[-1]})
-    full = dbt_build(raw, work / "full.duckdb")
+    full = warehouse("duckdb", work, "full").build(raw)
     assert full.returncode == 0, full.output[-4000:]
     assert_same_marts(build_in_batches(raw, cuts, work), full)
 
