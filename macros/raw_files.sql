@@ -121,13 +121,15 @@
 {% endmacro %}
 
 
-{% macro check_columns(path, name, present, required) %}
+{% macro check_columns(path, name, present, required, on_error=none) %}
+    {#- on_error(where, message) raises; default: raw_error, for a file -#}
+    {% set on_error = on_error or raw_error %}
     {% set repeated = [] %}
     {% for column in present if present.count(column) > 1 and column not in repeated %}
         {% do repeated.append(column) %}
     {% endfor %}
     {% if repeated %}
-        {{ raw_error(path, "column" ~ ('s ' if repeated | length > 1 else ' ')
+        {{ on_error(path, "column" ~ ('s ' if repeated | length > 1 else ' ')
             ~ repeated | join(', ') ~ " appear" ~ ('' if repeated | length > 1 else 's')
             ~ " more than once in the header; expected each column of " ~ name ~ " once: "
             ~ required | join(', ')) }}
@@ -141,7 +143,7 @@
         {% do unexpected.append(column) %}
     {% endfor %}
     {% if missing %}
-        {{ raw_error(path, "missing required column" ~ ('s' if missing | length > 1 else '') ~ " "
+        {{ on_error(path, "missing required column" ~ ('s' if missing | length > 1 else '') ~ " "
             ~ missing | join(', ')
             ~ ("; unexpected column" ~ ('s' if unexpected | length > 1 else '') ~ " "
                 ~ unexpected | join(', ') ~ " (misspelled?)" if unexpected else "")

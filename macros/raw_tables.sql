@@ -62,7 +62,7 @@
         {{ raw_table_error(wanted, "table is missing; expected the " ~ name ~ " table with columns "
             ~ required | join(', ')) }}
     {% endif %}
-    {% do check_columns(relation, name, types.keys() | list, required) %}
+    {% do check_columns(relation, name, types.keys() | list, required, raw_table_error) %}
     {% set select_list = [] %}
     {% set order_list = [] %}
     {% for column in required %}

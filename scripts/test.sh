@@ -13,9 +13,10 @@
 #      tests on at least 40% of columns)
 #   5. the semantic layer's own check, `mf validate-configs`, semantic rules
 #      and every dimension, measure and metric queried on the built warehouse
-#   6. pytest (golden end-to-end builds, bad-input errors, the hostile night,
-#      incremental and property tests, the semantic layer against the marts,
-#      the HTML report in headless Chromium), two test files at a time
+#   6. pytest (golden end-to-end builds on DuckDB, PostgreSQL and Spark,
+#      bad-input errors, the hostile night, incremental and property tests
+#      (nights on PostgreSQL too), grants, the semantic layer against the
+#      marts, the HTML report in headless Chromium), two test files at a time
 #      (CRM_TEST_WORKERS), each dbt build on a parse of the project made once
 #      per session (tests/python/dbt_parsed.py); the slowest tests listed
 set -euo pipefail
@@ -28,10 +29,11 @@ fi
 export CRM_RAW_DIR="$PWD/data/sample"
 export CRM_WAREHOUSE="$PWD/warehouse/test_sample.duckdb"
 
-# Chromium for the report's browser test: installed (if missing) while the
-# sample builds, its output printed before pytest
+# Chromium for the report's browser test and PostgreSQL for the engine tests:
+# installed (if missing, one apt-get after the other) while the sample
+# builds, their output printed before pytest
 browser_log="$(mktemp)"
-bash scripts/ensure_chromium.sh > "$browser_log" 2>&1 &
+{ bash scripts/ensure_chromium.sh && bash scripts/ensure_postgres.sh; } > "$browser_log" 2>&1 &
 browser=$!
 
 echo "== dbt build + Great Expectations gate on the sample"
@@ -82,7 +84,7 @@ echo "== dbt-score and dbt-coverage"
 wait "$judged" || status=$?
 cat "$checks/judges.log"
 [ "$status" -eq 0 ] || exit "$status"
-echo "== Chromium"
+echo "== Chromium and PostgreSQL"
 wait "$browser" || status=$?
 cat "$browser_log"
 [ "$status" -eq 0 ] || exit "$status"

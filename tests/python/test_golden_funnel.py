@@ -420,7 +420,7 @@ def test_every_mart_equals_duckdb_reading_tables(golden, golden_duckdb_tables):
         assert actual == expected, mart
 
 
-def test_bi_reader_reads_the_marts_and_nothing_else(tmp_path_factory):
+def test_postgres_bi_reader_reads_the_marts_and_nothing_else(tmp_path_factory):
     """PostgreSQL: dbt's grants config gives the BI role (CRM_BI_READER,
     default bi_reader) select on the marts; the marts' schema is the only one
     it may use, so staging is closed to it."""
@@ -431,7 +431,7 @@ def test_bi_reader_reads_the_marts_and_nothing_else(tmp_path_factory):
             built.rows_as("bi_reader", f"select count(*) from {relation}")
 
 
-def test_a_second_spark_night_is_a_full_build_that_says_so(tmp_path_factory):
+def test_spark_second_night_is_a_full_build_that_says_so(tmp_path_factory):
     built = golden_on("spark", tmp_path_factory)
     returncode, output = built.second_night
     assert returncode == 0, output[-3000:]

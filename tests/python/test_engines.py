@@ -1,0 +1,99 @@
+"""PostgreSQL as a user meets it: the CLI on raw tables, and bad raw tables.
+
+The throwaway server of tests/python/engines.py; the golden assertions on
+every engine are in test_golden_funnel.py (one parametrized suite).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from conftest import ACTIVITIES, CLI, EVENTS, LEADS, write_export
+from engines import dbt_on, postgres_env, warehouse
+
+from crm_funnel import postgres_server
+
+
+def fresh_database(name: str) -> dict[str, str]:
+    env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
+    admin = postgres_server.connect(env, dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'drop database if exists "{name}"')
+        cursor.execute(f'create database "{name}"')
+    admin.close()
+    return dict(env, CRM_PG_DATABASE=name)
+
+
+def crm_funnel(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(CLI), *args],
+        env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", **env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_postgres_load_raw_then_build_with_the_gate(tmp_path):
+    """`crm-funnel load-raw` and `crm-funnel build --target postgres` are real
+    commands: the export lands in crm_raw.*, dbt builds on PostgreSQL, and
+    the Great Expectations gate reads the marts through the engine."""
+    env = fresh_database("cli")
+    raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
+    loaded = crm_funnel("load-raw", "--target", "postgres", "--raw-dir", str(raw), **env)
+    assert loaded.returncode == 0, loaded.stderr
+    built = crm_funnel("build", "--target", "postgres", **env)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-2000:]
+    assert "== Great Expectations (release gate)" in built.stdout
+    assert " 0 failed" in built.stdout
+    assert "lead_status_history: 4 raw rows = 4 clean + 0 dropped" in built.stdout
+    connection = postgres_server.connect(env)
+    with connection.cursor() as cursor:
+        cursor.execute("select handoff_id, decision from main.fct_lead_handoffs order by 1")
+        assert cursor.fetchall() == [("L1-1", "accepted"), ("L2-1", "recycled")]
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            "drop table crm_raw.activities",
+            'crm-funnel raw input error in table "{db}"."crm_raw"."activities": table is missing;'
+            " expected the activities table with columns activity_id, lead_id,",
+        ),
+        (
+            "alter table crm_raw.lead_status_history drop column reason",
+            'crm-funnel raw input error in table "{db}"."crm_raw"."lead_status_history": missing'
+            " required column reason; expected columns of lead_status_history:",
+        ),
+    ],
+)
+def test_postgres_bad_raw_table_is_one_line_before_any_model(damage, message, tmp_path):
+    name = "damaged_" + str(abs(hash(damage)) % 10_000)
+    env = fresh_database(name)
+    raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
+    built = warehouse("postgres", tmp_path, name).build(raw)
+    assert built.returncode == 0, built.output[-3000:]
+    connection = postgres_server.connect(env)
+    with connection.cursor() as cursor:
+        cursor.execute(damage)
+    connection.commit()
+    connection.close()
+    returncode, output = built.run("build")
+    assert returncode != 0
+    assert message.format(db=name) in " ".join(output.split())
+    assert "START sql" not in output  # stopped in on-run-start, before any model
+
+
+def test_postgres_refuses_export_files(tmp_path):
+    env = fresh_database("files")
+    returncode, output = dbt_on("postgres", env, tmp_path, "build", "--vars", "{raw_source: files}")
+    assert returncode != 0
+    assert (
+        "crm-funnel: var raw_source='files' reads export files, which only the DuckDB target can"
+        in " ".join(output.split())
+    )
