@@ -9,7 +9,6 @@ holidays as (
 ),
 
 days as (
-    -- range() names its one column `range`
     {{ calendar_days(
         "cast('" ~ var('calendar_start_date') ~ "' as date)",
         "cast('" ~ var('calendar_end_date') ~ "' as date)",

@@ -101,8 +101,9 @@ judged as (
 first_change as (
     select
         'crm-funnel: raw file ' || source || ' changed at or before the last build''s'
-        || ' watermark (' || cast(previous_loaded_through as {{ dbt.type_string() }}) || '): load '
-        || loaded_at_text || ' has ' || cast(raw_rows as {{ dbt.type_string() }}) || ' rows now and had '
+        || ' watermark (' || cast(previous_loaded_through as {{ dbt.type_string() }})
+        || '): load ' || loaded_at_text
+        || ' has ' || cast(raw_rows as {{ dbt.type_string() }}) || ' rows now and had '
         || cast(built_rows as {{ dbt.type_string() }}) || ' rows'
         || case when raw_rows = built_rows then ' with other content' else '' end
         || ' when last built; an incremental build cannot see such a change:'
