@@ -144,7 +144,7 @@ def throwaway(folder: Path):
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in ("start", "stop"):
-        print(__doc__.strip().splitlines()[2:4], file=sys.stderr)
+        print("\n".join(__doc__.strip().splitlines()[2:4]), file=sys.stderr)
         return 2
     try:
         if argv[0] == "start":

@@ -51,6 +51,12 @@ def postgres_env() -> dict[str, str]:
     return _SERVER
 
 
+def server_settings(database: str | None = None) -> dict[str, str]:
+    """The CRM_PG_* settings of this session's server, for `database`."""
+    env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
+    return dict(env, CRM_PG_DATABASE=database) if database else env
+
+
 def stop_postgres() -> None:
     if _SERVER:
         postgres_server.stop(Path(_SERVER["folder"]) / "server")
@@ -104,8 +110,7 @@ class Warehouse:
         return self
 
     def _postgres_env(self) -> dict[str, str]:
-        server = postgres_env()
-        env = {k: v for k, v in server.items() if k.startswith("CRM_PG_")}
+        env = server_settings()
         admin = postgres_server.connect(env, dbname="postgres")
         admin.autocommit = True
         with admin.cursor() as cursor:
@@ -129,8 +134,7 @@ class Warehouse:
 
     def rows_as(self, user: str, sql: str) -> list[tuple]:
         """PostgreSQL: the rows of `sql` as another login role."""
-        env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
-        env["CRM_PG_DATABASE"] = self.name
+        env = server_settings(self.name)
         connection = postgres_server.connect(env, user=user, password=_SERVER["bi_password"])
         try:
             with connection.cursor() as cursor:
@@ -156,9 +160,7 @@ class Warehouse:
         if self.engine == "duckdb":
             return self._duckdb.rows(sql)
         if self.engine == "postgres":
-            env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
-            env["CRM_PG_DATABASE"] = self.name
-            connection = postgres_server.connect(env)
+            connection = postgres_server.connect(server_settings(self.name))
             try:
                 with connection.cursor() as cursor:
                     cursor.execute(f"set search_path = {', '.join(SCHEMAS)}")

@@ -11,13 +11,13 @@ import subprocess
 
 import pytest
 from conftest import ACTIVITIES, CLI, EVENTS, LEADS, write_export
-from engines import dbt_on, postgres_env, warehouse
+from engines import dbt_on, server_settings, warehouse
 
 from crm_funnel import postgres_server
 
 
 def fresh_database(name: str) -> dict[str, str]:
-    env = {k: v for k, v in postgres_env().items() if k.startswith("CRM_PG_")}
+    env = server_settings()
     admin = postgres_server.connect(env, dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
