@@ -194,3 +194,17 @@
 {% macro default__type_double() -%}double{%- endmacro %}
 
 {% macro postgres__type_double() -%}double precision{%- endmacro %}
+
+
+{#- inlined_cte(): written between a CTE's name and its body (`name as
+    {{ inlined_cte() }} (...)`) where re-reading the CTE's source is cheaper
+    than holding its rows: DuckDB would otherwise materialize a CTE that is
+    read more than once, every raw column of every raw row in memory
+    (docs/performance.md, "Issue 13"). Other engines plan it their own way. -#}
+{% macro inlined_cte() -%}
+    {{ return(adapter.dispatch('inlined_cte', 'crm_funnel')()) }}
+{%- endmacro %}
+
+{% macro duckdb__inlined_cte() -%}not materialized{%- endmacro %}
+
+{% macro default__inlined_cte() -%}{%- endmacro %}

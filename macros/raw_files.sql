@@ -154,6 +154,7 @@
 
 
 {% macro raw_file_view_sql(name, path, required) %}
+    {% set row_number = "row_number() over ()" %}
     {% if path.lower().endswith('.csv') %}
         {% set header = csv_header(path) %}
         {% do check_columns(path, name, header, required) %}
@@ -179,9 +180,13 @@
                 {% do select_list.append("cast(" ~ adapter.quote(column) ~ " as varchar) as " ~ adapter.quote(column)) %}
             {% endif %}
         {% endfor %}
-        {% set reader = "read_parquet(" ~ sql_string(path) ~ ")" %}
+        {#- the row's place in the file, 1-based: the same number as
+            row_number() over () in file order, without its single-threaded
+            pass over the file on every read -#}
+        {% set reader = "read_parquet(" ~ sql_string(path) ~ ", file_row_number = true)" %}
+        {% set row_number = "file_row_number + 1" %}
     {% endif %}
-    {{ return("select " ~ select_list | join(', ') ~ ", cast(row_number() over () as integer) as _raw_row_number from " ~ reader) }}
+    {{ return("select " ~ select_list | join(', ') ~ ", cast(" ~ row_number ~ " as integer) as _raw_row_number from " ~ reader) }}
 {% endmacro %}
 
 

@@ -29,7 +29,7 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_RAW_DIR = PROJECT_DIR / "data" / "sample"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "crm_funnel.duckdb"
 DEFAULT_THREADS = "2"
-DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MEMORY_LIMIT = "50%"  # of the machine's (or container's) memory
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 # lines of dbt's output that carry one of the project's own one-line messages
 # (errors only: "crm-funnel warning: ..." lines are not why a build failed)

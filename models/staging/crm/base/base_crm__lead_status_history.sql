@@ -8,7 +8,8 @@
 ] %}
 with
 
-raw_events as (
+raw_events as {{ inlined_cte() }} (
+    -- read again by each consumer: cheaper than holding every raw row
     select * from {{ source('crm', 'lead_status_history') }}
     where {{ raw_rows_of_affected_leads(source('crm', 'lead_status_history'), 'event_id') }}
 ),
