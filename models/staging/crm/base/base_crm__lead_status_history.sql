@@ -8,8 +8,10 @@
 ] %}
 with
 
-raw_events as {{ inlined_cte() }} (
-    -- read again by each consumer: cheaper than holding every raw row
+raw_events as {{ inlined_cte(inline=not is_incremental()) }} (
+    -- a full build reads the file again for each consumer, cheaper than
+    -- holding every raw row; a nightly run holds its few rows once instead
+    -- of repeating the search for them
     select * from {{ source('crm', 'lead_status_history') }}
     where {{ raw_rows_of_affected_leads(source('crm', 'lead_status_history'), 'event_id') }}
 ),
