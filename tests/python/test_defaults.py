@@ -7,6 +7,7 @@ test keeps the three equal."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from conftest import PROJECT_DIR
 
@@ -27,3 +28,31 @@ def test_the_cli_and_dbt_share_their_defaults():
     assert dbt_default(profile, "CRM_THREADS") == cli.DEFAULT_THREADS
     assert dbt_default(profile, "CRM_MEMORY_LIMIT") == cli.DEFAULT_MEMORY_LIMIT
     assert project / dbt_default(raw_files, "CRM_RAW_DIR") == cli.DEFAULT_RAW_DIR
+
+
+def machine_memory_bytes() -> int:
+    """The memory DuckDB sizes a percentage against: the cgroup's limit where
+    one is set (v2 memory.max), else the machine's MemTotal."""
+    limit = Path("/sys/fs/cgroup/memory.max")
+    if limit.exists() and limit.read_text().strip().isdecimal():
+        return int(limit.read_text())
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no MemTotal in /proc/meminfo")
+
+
+def test_the_default_memory_limit_is_half_the_machine():
+    """The profile's default share (decision 35) becomes half of this
+    machine's memory in DuckDB, not a fixed size and not DuckDB's own 80%."""
+    import duckdb
+
+    assert cli.DEFAULT_MEMORY_LIMIT.endswith("%")
+    with duckdb.connect() as connection:
+        connection.execute(f"set memory_limit = '{cli.DEFAULT_MEMORY_LIMIT}'")
+        size = connection.execute("select current_setting('memory_limit')").fetchone()[0]
+    number, unit = size.split()
+    units = {"MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+    got = float(number) * units[unit]
+    expected = machine_memory_bytes() / 2
+    assert abs(got - expected) <= 0.02 * expected, (size, expected)
