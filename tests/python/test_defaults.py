@@ -32,14 +32,18 @@ def test_the_cli_and_dbt_share_their_defaults():
 
 def machine_memory_bytes() -> int:
     """The memory DuckDB sizes a percentage against: the cgroup's limit where
-    one is set (v2 memory.max), else the machine's MemTotal."""
-    limit = Path("/sys/fs/cgroup/memory.max")
-    if limit.exists() and limit.read_text().strip().isdecimal():
-        return int(limit.read_text())
+    one is set (v2 memory.max, v1 memory.limit_in_bytes), else the machine's
+    MemTotal."""
+    total = None
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError("no MemTotal in /proc/meminfo")
+            total = int(line.split()[1]) * 1024
+    assert total, "no MemTotal in /proc/meminfo"
+    for limit in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]:
+        path = Path(limit)
+        if path.exists() and path.read_text().strip().isdecimal():
+            return min(total, int(path.read_text()))
+    return total
 
 
 def test_the_default_memory_limit_is_half_the_machine():
