@@ -336,7 +336,9 @@ def targets(steps: list[Step]) -> list[str]:
         peak = max(
             s.peak_mb
             for s in got.values()
-            if s.name.startswith("dbt") and not s.name.startswith(OTHER_MEMORY)
+            if s.name.startswith("dbt")
+            and s.fmt == "parquet"
+            and not s.name.startswith(OTHER_MEMORY)
         )
         if (BUILD, "parquet") not in got:  # a lean size: build and nightly only
             build = seconds(BUILD_BEFORE)
@@ -446,7 +448,20 @@ def main() -> int:
         default=10_000_000,
         help="from this many leads on: floor, whole build and nightly run only",
     )
+    parser.add_argument(
+        "--summarize",
+        metavar="JSON",
+        help="no run: write --write's markdown again from a run's JSON (its summary changed)",
+    )
     options = parser.parse_args()
+    if options.summarize:
+        data = json.loads(Path(options.summarize).read_text(encoding="utf-8"))
+        steps = [Step(**step) for step in data["steps"]]
+        report = markdown(steps, data["exports"], data["machine"])
+        print(report)
+        if options.write:
+            Path(options.write).write_text(report, encoding="utf-8")
+        return 0
     work = Path(options.work)
     work.mkdir(parents=True, exist_ok=True)
     log = work / "benchmark.log"
