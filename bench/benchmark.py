@@ -44,6 +44,8 @@ from pathlib import Path
 
 import duckdb
 
+from crm_funnel.cli import remove_database
+
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FILES = ["lead_status_history", "leads", "activities"]
@@ -215,8 +217,7 @@ def run_size(
     models = ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
 
     def fresh() -> Path:
-        for leftover in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        remove_database(warehouse)
         return warehouse
 
     def keep_weekly(label: str) -> None:

@@ -196,17 +196,15 @@
 {% macro postgres__type_double() -%}double precision{%- endmacro %}
 
 
-{#- inlined_cte(inline=true): written between a CTE's name and its body
+{#- inlined_cte(): written between a CTE's name and its body
     (`name as {{ inlined_cte() }} (...)`) where re-reading the CTE's source is
     cheaper than holding its rows: DuckDB would otherwise materialize a CTE
     that is read more than once, every raw column of every raw row in memory
-    (docs/performance.md, "Issue 13"). inline=false leaves the choice to the
-    engine (a CTE whose filter is dear to repeat). Other engines plan it
-    their own way. -#}
-{% macro inlined_cte(inline=true) -%}
-    {{ return(adapter.dispatch('inlined_cte', 'crm_funnel')(inline)) }}
+    (docs/performance.md, "Issue 13"). Other engines plan it their own way. -#}
+{% macro inlined_cte() -%}
+    {{ return(adapter.dispatch('inlined_cte', 'crm_funnel')()) }}
 {%- endmacro %}
 
-{% macro duckdb__inlined_cte(inline) -%}{{ 'not materialized' if inline }}{%- endmacro %}
+{% macro duckdb__inlined_cte() -%}not materialized{%- endmacro %}
 
-{% macro default__inlined_cte(inline) -%}{%- endmacro %}
+{% macro default__inlined_cte() -%}{%- endmacro %}

@@ -8,7 +8,7 @@
 ] %}
 with
 
-raw_events as {{ inlined_cte(inline=not is_incremental()) }} (
+raw_events as {{ inlined_cte() if not is_incremental() }} (
     -- a full build reads the file again for each consumer, cheaper than
     -- holding every raw row; a nightly run holds its few rows once instead
     -- of repeating the search for them
