@@ -1,12 +1,14 @@
 -- The reconstructed timeline: one row per stage interval of a lead, from one
 -- clean status change to the next (the next event comes from the window that
 -- orders the lead's events, int_lead_events_ordered).
-{{ config(materialized='incremental_by_lead') }}
+-- A view: every column is the timeline's, renamed or one step from it, so a
+-- second 4.7M-row copy would cost a build more than it saves a reader
+-- (docs/decisions.md, 36).
+{{ config(materialized='view') }}
 with
 
 ordered_events as (
     select * from {{ ref('int_lead_events_ordered') }}
-    where {{ only_affected_leads('lead_id') }}
 ),
 
 final as (
