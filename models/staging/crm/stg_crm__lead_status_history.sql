@@ -12,7 +12,7 @@ judged_events as (
 
 final as (
     select
-        row_key as event_id,
+        coalesce(event_id, content_row_key) as event_id,
         raw_row_number,
         lead_id,
         stage,

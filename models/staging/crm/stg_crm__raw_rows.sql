@@ -22,7 +22,7 @@ final as (
     select
         'lead_status_history' as source,
         raw_row_number,
-        row_key,
+        coalesce(event_id, content_row_key) as row_key,
         loaded_at,
         drop_issue,
         drop_detail
