@@ -53,7 +53,12 @@ handoffs as (
         decisions.reason_code,
         decisions.reason_category,
         coalesce(decisions.is_unmapped_reason, false) as is_unmapped_reason,
-        case when decisions.decision = 'accepted' then decisions.decided_at end as accepted_at
+        case when decisions.decision = 'accepted' then decisions.decided_at end as accepted_at,
+        -- the same partition and order as lead() above: one sort for both
+        max(case when decisions.decision = 'accepted' then spans.handoff_number end) over (
+            partition by spans.lead_id order by spans.handoff_number
+            rows between unbounded preceding and unbounded following
+        ) as last_accepted_handoff_number
     from spans
     left join decisions
         on
@@ -127,9 +132,7 @@ final as (
         coalesce(after_acceptance.reached_opportunity, false) as reached_opportunity,
         coalesce(
             handoffs.decision = 'recycled'
-            and max(case when handoffs.decision = 'accepted' then handoffs.handoff_number end)
-                over (partition by handoffs.lead_id)
-            > handoffs.handoff_number,
+            and handoffs.last_accepted_handoff_number > handoffs.handoff_number,
             false
         ) as is_recycled_then_accepted
     from handoffs
