@@ -1,13 +1,12 @@
 -- One row per recycled or disqualified handoff, with its reason.
--- Incremental by lead (docs/incremental.md): a rejection's row changes only
--- with its lead's events or attributes. as_of moves only pending handoffs and
--- accepted ones awaiting a touch (as_of_sensitive_handoffs), never a rejection.
-{{ config(materialized='incremental_by_lead') }}
+-- A view: a filter of fct_lead_handoffs and a few of its columns, so it is
+-- always exactly that mart's rejections, with no copy to write or patch
+-- every night (docs/decisions.md, 36).
+{{ config(materialized='view') }}
 with
 
 handoffs as (
     select * from {{ ref('fct_lead_handoffs') }}
-    where {{ only_affected_leads('lead_id') }}
 ),
 
 final as (
