@@ -16,7 +16,7 @@ activity_types as (
 
 final as (
     select
-        judged_activities.row_key as activity_id,
+        coalesce(judged_activities.activity_id, judged_activities.content_row_key) as activity_id,
         judged_activities.lead_id,
         judged_activities.activity_type,
         judged_activities.occurred_at,

@@ -91,9 +91,7 @@ final as (
         {{ blank_to_null('kept.owner_id') }} as owner_id,
         kept.email_hash,
         kept.is_invalid_created_at,
-        -- the raw text, for the data-quality report of an unreadable created_at
-        case when kept.is_invalid_created_at then kept.created_at_text end
-            as invalid_created_at_text
+        kept.invalid_created_at_text
     from kept
     {%- for attribute, alias in [
         ('lead_source', 'source_values'), ('channel', 'channel_values'), ('segment', 'segment_values'),

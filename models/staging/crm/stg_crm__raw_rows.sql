@@ -31,7 +31,7 @@ final as (
     select
         'leads' as source,
         raw_row_number,
-        row_key,
+        coalesce(lead_id, content_row_key) as row_key,
         loaded_at,
         drop_issue,
         drop_detail
@@ -40,7 +40,7 @@ final as (
     select
         'activities' as source,
         raw_row_number,
-        row_key,
+        coalesce(activity_id, content_row_key) as row_key,
         loaded_at,
         drop_issue,
         drop_detail

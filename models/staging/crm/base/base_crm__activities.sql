@@ -1,6 +1,8 @@
 -- Every raw activity row, judged like the status log (docs/contract.md,
 -- "Cleaning rules"). One row per raw row; drop_issue null = kept.
-{{ config(materialized='incremental_by_lead', lead_column='lead_key') }}
+-- Like the status log's base table, it keeps only what its readers use, and
+-- no column a view can derive (docs/performance.md, "Issue 13, round 3").
+{{ config(materialized='incremental_by_lead', lead_column="coalesce(lead_id, '')") }}
 with
 
 raw_activities as (
@@ -47,9 +49,15 @@ ranked as (
 
 final as (
     select
-        *,
-        coalesce(activity_id, 'row-' || left(content_key, 12)) as row_key,
-        coalesce(lead_id, '') as lead_key,
+        raw_row_number,
+        activity_id,
+        case when activity_id is null then 'row-' || left(content_key, 12) end
+            as content_row_key,
+        lead_id,
+        activity_type,
+        performed_by,
+        occurred_at,
+        loaded_at,
         case
             when activity_id_rank > 1 then 'duplicate_activity_id'
             when lead_id is null then 'missing_lead_id'

@@ -2,7 +2,9 @@
 -- latest row (latest updated_at, ties by latest _loaded_at, then by content
 -- fingerprint, never by position) is kept
 -- (docs/contract.md, "Cleaning rules"). One row per raw row.
-{{ config(materialized='incremental_by_lead', lead_column='lead_key') }}
+-- Like the status log's base table, it keeps only what its readers use, and
+-- no column a view can derive (docs/performance.md, "Issue 13, round 3").
+{{ config(materialized='incremental_by_lead', lead_column="coalesce(lead_id, '')") }}
 with
 
 raw_leads as (
@@ -60,9 +62,20 @@ ranked as (
 
 final as (
     select
-        *,
-        coalesce(lead_id, 'row-' || left(content_key, 12)) as row_key,
-        coalesce(lead_id, '') as lead_key,
+        raw_row_number,
+        lead_id,
+        case when lead_id is null then 'row-' || left(content_key, 12) end as content_row_key,
+        created_at,
+        updated_at,
+        loaded_at,
+        lead_source,
+        channel,
+        segment,
+        region,
+        industry,
+        is_existing_customer,
+        email_hash,
+        owner_id,
         case
             when lead_id is null then 'missing_lead_id'
             when is_future_load then 'future_loaded_at'
@@ -78,7 +91,12 @@ final as (
         -- flagged and its created_at is null
         coalesce(
             not is_future_load and lead_row_rank = 1 and created_at is null, false
-        ) as is_invalid_created_at
+        ) as is_invalid_created_at,
+        -- the raw text, for the data-quality report of an unreadable created_at
+        case
+            when not is_future_load and lead_row_rank = 1 and created_at is null
+                then created_at_text
+        end as invalid_created_at_text
     from ranked
 )
 
