@@ -53,14 +53,18 @@ WEEKLY = (
     "mql_week, mql_handoffs, accepted, recycled, disqualified, pending,"
     " median_tta_hours, p90_tta_hours, median_ttft_hours"
 )
-# run a command; report its wall time and its process tree's peak RSS
+# run a command; report its wall time, its process tree's peak RSS and the
+# CPU seconds (user + system) the tree used: on a shared machine the CPU
+# seconds move less from run to run than the wall time does
 WRAPPER = """
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
 code = subprocess.run(sys.argv[2:]).returncode
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-open(sys.argv[1], "w").write(json.dumps({"code": code, "seconds": seconds, "peak_kb": peak}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = usage.ru_utime + usage.ru_stime
+report = {"code": code, "seconds": seconds, "peak_kb": usage.ru_maxrss, "cpu_seconds": cpu}
+open(sys.argv[1], "w").write(json.dumps(report))
 """
 
 
@@ -73,13 +77,15 @@ class Step:
     seconds: float
     peak_mb: float
     floor_ratio: float | None = None
+    cpu_seconds: float | None = None  # user + system; runs before it have none
 
     @property
     def rows_per_second(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def measure(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+def measure(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds of `command`."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         report = Path(handle.name)
     with log.open("a") as output:
@@ -96,7 +102,7 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> tuple[float, 
     report.unlink()
     if result["code"] != 0:
         raise SystemExit(f"step failed ({result['code']}): {' '.join(command)}; see {log}")
-    return result["seconds"], result["peak_kb"] / 1024
+    return result["seconds"], result["peak_kb"] / 1024, result["cpu_seconds"]
 
 
 def dbt(args: list[str], raw: Path, warehouse: Path, target: Path) -> tuple[list, dict]:
@@ -182,9 +188,12 @@ def run_size(
     steps: list[Step] = []
 
     def step(name: str, fmt: str, command: list[str], step_env: dict) -> None:
-        seconds, peak = measure(command, step_env, log)
-        steps.append(Step(size, name, fmt, events, seconds, peak))
-        print(f"  {size:>9} {name:<32} {fmt:<8} {seconds:8.1f} s {peak:8.0f} MB", flush=True)
+        seconds, peak, cpu = measure(command, step_env, log)
+        steps.append(Step(size, name, fmt, events, seconds, peak, cpu_seconds=cpu))
+        print(
+            f"  {size:>9} {name:<32} {fmt:<8} {seconds:8.1f} s {cpu:8.1f} CPU s {peak:8.0f} MB",
+            flush=True,
+        )
 
     python = str(BIN / "python")
     for fmt, raw in [("parquet", parquet)] + ([("csv", csv)] if with_csv else []):
@@ -403,17 +412,19 @@ def markdown(steps: list[Step], facts: list[dict], host: dict) -> str:
         "# Benchmarks",
         "",
         "Measured by `.venv/bin/python bench/benchmark.py` (all numbers from one run;",
-        "each step in its own process, peak RSS of its process tree). Every step's",
-        "weekly SAL mart agreed with the floor's before the timings were kept.",
+        "each step in its own process; peak RSS and CPU seconds, user + system, of its",
+        "process tree). Every step's weekly SAL mart agreed with the floor's before the",
+        "timings were kept.",
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in host.items()),
         "",
-        "| leads | events | step | input | seconds | events/s | peak RSS | x floor |",
-        "|---:|---:|---|---|---:|---:|---:|---:|",
+        "| leads | events | step | input | seconds | CPU s | events/s | peak RSS | x floor |",
+        "|---:|---:|---|---|---:|---:|---:|---:|---:|",
     ]
     for s in steps:
         lines.append(
             f"| {s.size:,} | {s.events:,} | {s.name} | {s.fmt} | {s.seconds:.1f} |"
+            f" {'-' if s.cpu_seconds is None else f'{s.cpu_seconds:.1f}'} |"
             f" {s.rows_per_second:,.0f} | {s.peak_mb:,.0f} MB | {s.floor_ratio:.2f} |"
         )
     lines += ["", "## Against the targets", ""]

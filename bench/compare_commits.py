@@ -122,7 +122,7 @@ def main() -> int:
                 ]
                 for step, args, raw, warehouse in steps:
                     command, env = dbt(tree, ["build", *args], raw, warehouse)
-                    seconds, peak = measure(command, env, log)
+                    seconds, peak, _cpu = measure(command, env, log)
                     best = results.get((step, name), (float("inf"), 0.0))
                     results[(step, name)] = min(best, (seconds, peak))
                     if step == "models":
@@ -135,7 +135,7 @@ def main() -> int:
                 command, env = dbt(tree, ["build", *MODELS, "--full-refresh"], before, nightly)
                 subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
                 command, env = dbt(tree, ["build", *MODELS], full, nightly)
-                seconds, peak = measure(command, env, log)
+                seconds, peak, _cpu = measure(command, env, log)
                 best = results.get(("nightly", name), (float("inf"), 0.0))
                 results[("nightly", name)] = min(best, (seconds, peak))
                 weekly_from_warehouse(nightly, folder / "nightly.parquet")
