@@ -24,3 +24,15 @@
     {%- endif -%}
 {% endmacro %}
 
+
+
+{#-
+    count_of(counts, condition): the sum of the row counts `counts` over the
+    groups where `condition` holds, 0 when none does, as bigint (a count's
+    type on every engine; DuckDB's sum of bigints is a hugeint).
+    rpt_data_quality_daily counts rows by day, file and verdict first, then
+    adds those counts up per column.
+-#}
+{% macro count_of(counts, condition=none) -%}
+    cast(coalesce(sum({{ counts }}){% if condition %} filter (where {{ condition }}){% endif %}, 0) as bigint)
+{%- endmacro %}

@@ -21,24 +21,40 @@ issue_types as (
 
 rows_by_day as (
     select
-        judged_rows.source,
-        judged_rows.raw_row_number,
-        judged_rows.drop_issue,
-        issue_types.family as drop_family,
-        cast(judged_rows.loaded_at as date) as load_date,
-        judged_rows.drop_issue is not null and issue_types.issue is null as is_unlisted_drop
+        source,
+        raw_row_number,
+        drop_issue,
+        cast(loaded_at as date) as load_date
     from judged_rows
+),
+
+verdicts_by_day as (
+    -- most rows carry no flag: they count as one group per day, file and
+    -- verdict, and only the flagged rows below are looked at one by one
+    select
+        rows_by_day.load_date,
+        rows_by_day.source,
+        rows_by_day.drop_issue,
+        issue_types.family as drop_family,
+        rows_by_day.drop_issue is not null and issue_types.issue is null as is_unlisted_drop,
+        count(*) as raw_rows
+    from rows_by_day
     left join issue_types
         on
-            judged_rows.drop_issue = issue_types.issue
+            rows_by_day.drop_issue = issue_types.issue
             and issue_types.action = 'dropped'
+    group by
+        rows_by_day.load_date,
+        rows_by_day.source,
+        rows_by_day.drop_issue,
+        issue_types.family,
+        issue_types.issue
 ),
 
 flags_by_row as (
     select
         issues.source,
         issues.raw_row_number,
-        count(*) as flags,
         {%- for code in flagged_codes %}
         count(*) filter (where issues.issue = '{{ code }}') as flags_{{ code }},
         {%- endfor %}
@@ -53,48 +69,83 @@ flags_by_row as (
     group by issues.source, issues.raw_row_number
 ),
 
-rows_with_flags as (
+flagged_rows as (
+    -- each flagged raw row once, with its load day and the family of its
+    -- drop, if it was dropped too
     select
         rows_by_day.load_date,
         rows_by_day.source,
-        rows_by_day.drop_issue,
-        rows_by_day.drop_family,
-        rows_by_day.is_unlisted_drop,
-        coalesce(flags_by_row.flags, 0) as flags,
-        {%- for code in flagged_codes %}
-        coalesce(flags_by_row.flags_{{ code }}, 0) as flags_{{ code }},
-        {%- endfor %}
-        coalesce(flags_by_row.timestamp_flags, 0) as timestamp_flags,
-        coalesce(flags_by_row.unlisted_flags, 0) as unlisted_flags
-    from rows_by_day
-    left join flags_by_row
+        issue_types.family as drop_family,
+        flags_by_row.*
+    from flags_by_row
+    inner join rows_by_day
         on
-            rows_by_day.source = flags_by_row.source
-            and rows_by_day.raw_row_number = flags_by_row.raw_row_number
+            flags_by_row.source = rows_by_day.source
+            and flags_by_row.raw_row_number = rows_by_day.raw_row_number
+    left join issue_types
+        on
+            rows_by_day.drop_issue = issue_types.issue
+            and issue_types.action = 'dropped'
 ),
 
-counted as (
+counted_verdicts as (
     select
         load_date,
         source,
-        count(*) as raw_rows,
-        count(*) filter (where drop_issue is null) as clean_rows,
-        count(*) filter (where drop_issue is not null) as dropped_rows,
-        count(*) filter (where flags > 0) as flagged_rows,
+        {{ count_of('raw_rows') }} as raw_rows,
+        {{ count_of('raw_rows', 'drop_issue is null') }} as clean_rows,
+        {{ count_of('raw_rows', 'drop_issue is not null') }} as dropped_rows,
         {%- for code in dropped_codes %}
-        count(*) filter (where drop_issue = '{{ code }}') as dropped_{{ code }},
+        {{ count_of('raw_rows', "drop_issue = '" ~ code ~ "'") }} as dropped_{{ code }},
         {%- endfor %}
-        count(*) filter (where is_unlisted_drop) as dropped_unlisted_rows,
+        {{ count_of('raw_rows', 'is_unlisted_drop') }} as dropped_unlisted_rows,
+        {{ count_of('raw_rows', "drop_family = 'duplicate'") }} as duplicate_rows,
+        {{ count_of('raw_rows', "drop_family = 'timestamp'") }} as timestamp_drop_rows
+    from verdicts_by_day
+    group by load_date, source
+),
+
+counted_flags as (
+    select
+        load_date,
+        source,
+        count(*) as flagged_rows,
         {%- for code in flagged_codes %}
         count(*) filter (where flags_{{ code }} > 0) as flagged_{{ code }},
         {%- endfor %}
         count(*) filter (where unlisted_flags > 0) as flagged_unlisted_rows,
-        count(*) filter (where drop_family = 'duplicate') as duplicate_rows,
+        -- a row dropped for a timestamp rule already counts as a failure
         count(*) filter (
-            where drop_family = 'timestamp' or timestamp_flags > 0
-        ) as timestamp_failure_rows
-    from rows_with_flags
+            where timestamp_flags > 0 and drop_family is distinct from 'timestamp'
+        ) as timestamp_flag_only_rows
+    from flagged_rows
     group by load_date, source
+),
+
+counted as (
+    select
+        counted_verdicts.load_date,
+        counted_verdicts.source,
+        counted_verdicts.raw_rows,
+        counted_verdicts.clean_rows,
+        counted_verdicts.dropped_rows,
+        coalesce(counted_flags.flagged_rows, 0) as flagged_rows,
+        {%- for code in dropped_codes %}
+        counted_verdicts.dropped_{{ code }},
+        {%- endfor %}
+        counted_verdicts.dropped_unlisted_rows,
+        {%- for code in flagged_codes %}
+        coalesce(counted_flags.flagged_{{ code }}, 0) as flagged_{{ code }},
+        {%- endfor %}
+        coalesce(counted_flags.flagged_unlisted_rows, 0) as flagged_unlisted_rows,
+        counted_verdicts.duplicate_rows,
+        counted_verdicts.timestamp_drop_rows
+        + coalesce(counted_flags.timestamp_flag_only_rows, 0) as timestamp_failure_rows
+    from counted_verdicts
+    left join counted_flags
+        on
+            counted_verdicts.load_date is not distinct from counted_flags.load_date
+            and counted_verdicts.source = counted_flags.source
 ),
 
 final as (
