@@ -76,7 +76,11 @@ flagged_rows as (
         rows_by_day.load_date,
         rows_by_day.source,
         issue_types.family as drop_family,
-        flags_by_row.*
+        {%- for code in flagged_codes %}
+        flags_by_row.flags_{{ code }},
+        {%- endfor %}
+        flags_by_row.timestamp_flags,
+        flags_by_row.unlisted_flags
     from flags_by_row
     inner join rows_by_day
         on
