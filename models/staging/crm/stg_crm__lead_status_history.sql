@@ -19,7 +19,6 @@ final as (
         stage_order,
         old_status,
         old_stage,
-        new_status,
         changed_at,
         changed_by,
         raw_reason,

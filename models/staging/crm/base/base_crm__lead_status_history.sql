@@ -123,7 +123,6 @@ final as (
         judged.lead_id,
         raw_events.old_status,
         judged.old_stage,
-        raw_events.new_status,
         judged.stage,
         judged.stage_order,
         judged.changed_at,
