@@ -43,6 +43,38 @@ numbered as (
     window lead_events as (partition by lead_id order by {{ event_order() }})
 ),
 
+sequence_gaps as (
+    -- a flag (docs/contract.md, "Cleaning rules"), with its evidence, where
+    -- old_status and the previous stage are at hand: the first event of a lead
+    -- has no previous status to disagree with. The rest of the timeline carries
+    -- neither text, which costs the sort below and the write of every row
+    -- (docs/performance.md, "Issue 13, round 4")
+    select
+        event_id,
+        raw_row_number,
+        lead_id,
+        stage,
+        changed_at,
+        changed_by,
+        raw_reason,
+        normalized_reason,
+        is_decision_stage,
+        event_sequence,
+        is_handoff_open_before,
+        next_changed_at,
+        next_stage,
+        coalesce(
+            previous_stage is not null and old_stage is distinct from previous_stage, false
+        ) as is_sequence_gap,
+        case
+            when previous_stage is not null and (old_stage is distinct from previous_stage)
+                then
+                    'old_status ' || coalesce('''' || old_status || '''', 'null')
+                    || ' but the previous event is ' || previous_stage
+        end as sequence_gap_detail
+    from numbered
+),
+
 counted as (
     -- handoffs_started: how many handoffs the lead has opened so far
     select
@@ -57,7 +89,7 @@ counted as (
             partition by lead_id order by event_sequence
             rows between unbounded preceding and current row
         ) as integer) as handoffs_started
-    from numbered
+    from sequence_gaps
 ),
 
 final as (
@@ -71,15 +103,8 @@ final as (
         counted.changed_by,
         counted.raw_reason,
         counted.normalized_reason,
-        counted.old_status,
-        counted.previous_stage,
-        -- a flag (docs/contract.md, "Cleaning rules"): the first event of a
-        -- lead has no previous status to disagree with
-        coalesce(
-            counted.previous_stage is not null
-            and counted.old_stage is distinct from counted.previous_stage,
-            false
-        ) as is_sequence_gap,
+        counted.is_sequence_gap,
+        counted.sequence_gap_detail,
         counted.next_changed_at,
         counted.next_stage,
         counted.is_handoff_open_before,

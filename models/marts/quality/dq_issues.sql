@@ -41,8 +41,7 @@ event_flags as (
         event_id as row_key,
         raw_row_number,
         'sequence_gap' as issue,
-        'old_status ' || coalesce('''' || old_status || '''', 'null')
-        || ' but the previous event is ' || previous_stage as detail
+        sequence_gap_detail as detail
     from ordered_events
     where is_sequence_gap
     union all
