@@ -29,13 +29,12 @@ load_times as (
 
 parsed as (
     -- only what the rules need: the windows below sort narrow rows, and the
-    -- raw text columns join back once, in final
+    -- raw text columns, and the stage of old_status, join back once, in final
     select
         raw_events._raw_row_number as raw_row_number,
         {{ blank_to_null('raw_events.event_id') }} as event_id,
         {{ blank_to_null('raw_events.lead_id') }} as lead_id,
         new_label.stage,
-        old_label.stage as old_stage,
         new_label.stage_order,
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
         load_times.parsed_at as loaded_at,
@@ -43,7 +42,6 @@ parsed as (
         {{ row_fingerprint(content_columns, as_number=true) }} as content_key
     from raw_events
     left join status_labels as new_label on raw_events.new_status = new_label.raw_text
-    left join status_labels as old_label on raw_events.old_status = old_label.raw_text
     left join load_times on raw_events._loaded_at = load_times.raw_text
 ),
 
@@ -122,7 +120,7 @@ final as (
         end as content_row_key,
         judged.lead_id,
         raw_events.old_status,
-        judged.old_stage,
+        old_label.stage as old_stage,
         judged.stage,
         judged.stage_order,
         judged.changed_at,
@@ -150,6 +148,7 @@ final as (
         judged.is_kept and judged.event_id is null as is_missing_event_id
     from verdicts as judged
     inner join raw_events on judged.raw_row_number = raw_events._raw_row_number
+    left join status_labels as old_label on raw_events.old_status = old_label.raw_text
     where {{ only_affected_leads("coalesce(judged.lead_id, '')") }}
 )
 
