@@ -25,7 +25,6 @@
 {% endmacro %}
 
 
-
 {#-
     count_of(counts, condition): the sum of the row counts `counts` over the
     groups where `condition` holds, 0 when none does, as bigint (a count's

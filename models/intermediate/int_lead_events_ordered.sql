@@ -63,9 +63,7 @@ sequence_gaps as (
         is_handoff_open_before,
         next_changed_at,
         next_stage,
-        coalesce(
-            previous_stage is not null and old_stage is distinct from previous_stage, false
-        ) as is_sequence_gap,
+        -- never null when flagged: is_sequence_gap (in final) is its presence
         case
             when previous_stage is not null and (old_stage is distinct from previous_stage)
                 then
@@ -103,7 +101,7 @@ final as (
         counted.changed_by,
         counted.raw_reason,
         counted.normalized_reason,
-        counted.is_sequence_gap,
+        counted.sequence_gap_detail is not null as is_sequence_gap,
         counted.sequence_gap_detail,
         counted.next_changed_at,
         counted.next_stage,
