@@ -27,9 +27,7 @@ load_times as (
     {{ load_times('raw_events') }}
 ),
 
-parsed as (
-    -- only what the rules need: the windows below sort narrow rows, and the
-    -- raw text columns, and the stage of old_status, join back once, in final
+parsed_texts as (
     select
         raw_events._raw_row_number as raw_row_number,
         {{ blank_to_null('raw_events.event_id') }} as event_id,
@@ -39,10 +37,33 @@ parsed as (
         {{ parse_iso_timestamp('raw_events.changed_at') }} as changed_at,
         load_times.parsed_at as loaded_at,
         coalesce(load_times.is_future_load, false) as is_future_load,
-        {{ row_fingerprint(content_columns, as_number=true) }} as content_key
+        {{ row_fingerprint(content_columns, as_number=true) }} as content_key,
+        case
+            when {{ blank_to_null('raw_events.event_id') }} is null
+                then 'row-' || left({{ row_fingerprint(content_columns) }}, 12)
+        end as content_row_key,
+        raw_events.changed_at as changed_at_text,
+        raw_events._loaded_at as loaded_at_text,
+        raw_events.new_status as new_status_text
     from raw_events
     left join status_labels as new_label on raw_events.new_status = new_label.raw_text
     left join load_times on raw_events._loaded_at = load_times.raw_text
+),
+
+parsed as (
+    -- only what the rules need: the windows below sort narrow rows. A row
+    -- whose verdict would quote its raw text (a bad time, an unknown status)
+    -- carries the quote; the rest of the raw text, and the stage of
+    -- old_status, join back once, in final
+    select
+        raw_row_number, event_id, lead_id, stage, stage_order, changed_at, loaded_at,
+        is_future_load, content_key, content_row_key,
+        case
+            {{ load_time_detail('changed_at', 'changed_at', 'changed_at_text', 'loaded_at_text') }}
+            when stage is null
+                then 'new_status=' || coalesce('''' || new_status_text || '''', 'null')
+        end as quoted_detail
+    from parsed_texts
 ),
 
 copies_ranked as (
@@ -114,10 +135,7 @@ final as (
     select
         judged.raw_row_number,
         judged.event_id,
-        case
-            when judged.event_id is null
-                then 'row-' || left({{ row_fingerprint(content_columns) }}, 12)
-        end as content_row_key,
+        judged.content_row_key,
         judged.lead_id,
         raw_events.old_status,
         old_label.stage as old_stage,
@@ -137,11 +155,7 @@ final as (
             when judged.early_drop_issue = 'duplicate_event_content'
                 then 'same lead, stage and changed_at as a kept event'
             when judged.lead_id is null then 'lead_id is blank'
-            {{ load_time_detail(
-                'judged.changed_at', 'changed_at', 'raw_events.changed_at', 'raw_events._loaded_at'
-            ) }}
-            when judged.stage is null
-                then 'new_status=' || coalesce('''' || raw_events.new_status || '''', 'null')
+            when judged.quoted_detail is not null then judged.quoted_detail
             when not judged.is_kept
                 then 'stage ' || judged.stage || ' repeats the previous event'
         end as drop_detail,
