@@ -1,20 +1,13 @@
--- Every raw status-change row with its verdict by the contract's cleaning
--- rules (docs/contract.md, "Cleaning rules") and its clean columns; kept rows
--- have drop_issue null. The timeline itself is int_lead_events_ordered's job.
--- The 4.8M-row table keeps no column a view can derive: a row's key is its
--- event_id, or content_row_key for the few rows without one, and its lead
--- key is coalesce(lead_id, '') (docs/performance.md, "Issue 13, round 3").
+-- Every raw status-change row, its verdict by the contract's cleaning rules
+-- (docs/contract.md, "Cleaning rules"; kept rows have drop_issue null) and its
+-- clean columns, none a view could derive (docs/performance.md, "Issue 13").
 {{ config(materialized='incremental_by_lead', lead_column="coalesce(lead_id, '')") }}
-{%- set content_columns = [
-    'raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
-    'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason',
-] %}
+{%- set content_columns = ['raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
+    'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason'] %}
 with
 
 raw_events as {{ inlined_cte() if not is_incremental() }} (
-    -- a full build reads the file again for each consumer, cheaper than
-    -- holding every raw row; a nightly run holds its few rows once instead
-    -- of repeating the search for them
+    -- a full build re-reads the file per consumer; a night holds its few rows
     select * from {{ source('crm', 'lead_status_history') }}
     where {{ raw_rows_of_affected_leads(source('crm', 'lead_status_history'), 'event_id') }}
 ),
@@ -51,10 +44,9 @@ parsed_texts as (
 ),
 
 parsed as (
-    -- only what the rules need: the windows below sort narrow rows. A row
-    -- whose verdict would quote its raw text (a bad time, an unknown status)
-    -- carries the quote; the rest of the raw text, and the stage of
-    -- old_status, join back once, in final
+    -- the windows below sort narrow rows: a verdict that quotes raw text (a
+    -- bad time, an unknown status) carries its quote; other raw text and the
+    -- stage of old_status join back once, in final
     select
         raw_row_number, event_id, lead_id, stage, stage_order, changed_at, loaded_at,
         is_future_load, content_key, content_row_key,
@@ -83,20 +75,17 @@ contents_ranked as (
     select
         *,
         case
-            when event_id_rank = 1 and lead_id is not null and stage is not null
-                and changed_at is not null
-                then row_number() over (
-                        partition by event_id_rank = 1, lead_id, stage, changed_at
-                        order by event_id nulls last, content_key, raw_row_number
-                    )
-            else 1
+            when event_id_rank > 1 or lead_id is null or stage is null or changed_at is null then 1
+            else row_number() over (
+                    partition by event_id_rank = 1, lead_id, stage, changed_at
+                    order by event_id nulls last, content_key, raw_row_number
+                )
         end as content_rank
     from copies_ranked
 ),
 
 judged as (
-    -- the order of this case is the contract's: a row that breaks several
-    -- rules is dropped once, for the first one
+    -- in the contract's order: a row breaking several rules drops for the first
     select
         *,
         case
@@ -111,59 +100,51 @@ judged as (
     from contents_ranked
 ),
 
-previous_stages as (
-    -- a double submit (the same stage twice in a row, in the contract's event
-    -- order) keeps its first row. Rows dropped so far sort in partitions of
-    -- their own and their result is discarded: one pass, no join back
-    select
-        *,
-        lag(stage) over (
-            partition by early_drop_issue is null, lead_id
-            order by {{ event_order() }}, raw_row_number
-        ) as previous_stage
-    from judged
-),
-
 verdicts as (
+    -- a double submit (one stage twice in a row in the event order) keeps its
+    -- first row; rows dropped above sort apart, one pass and no join back
     select
         *,
-        early_drop_issue is null and not coalesce(stage = previous_stage, false) as is_kept
-    from previous_stages
+        coalesce(early_drop_issue, case
+            when stage = lag(stage) over (
+                    partition by early_drop_issue is null, lead_id
+                    order by {{ event_order() }}, raw_row_number
+                )
+                then 'repeated_stage'
+        end) as drop_issue
+    from judged
 ),
 
 final as (
     select
-        judged.raw_row_number,
-        judged.event_id,
-        judged.content_row_key,
-        judged.lead_id,
+        verdicts.raw_row_number,
+        verdicts.event_id,
+        verdicts.content_row_key,
+        verdicts.lead_id,
         raw_events.old_status,
         old_label.stage as old_stage,
-        judged.stage,
-        judged.stage_order,
-        judged.changed_at,
+        verdicts.stage,
+        verdicts.stage_order,
+        verdicts.changed_at,
         {{ blank_to_null('raw_events.changed_by') }} as changed_by,
         raw_events.reason as raw_reason,
-        judged.loaded_at,
-        coalesce(
-            judged.early_drop_issue,
-            case when not judged.is_kept then 'repeated_stage' end
-        ) as drop_issue,
+        verdicts.loaded_at,
+        verdicts.drop_issue,
         case
-            when judged.early_drop_issue in ('duplicate_event_id', 'superseded_event')
-                then 'kept raw row ' || judged.winning_raw_row_number
-            when judged.early_drop_issue = 'duplicate_event_content'
+            when verdicts.drop_issue in ('duplicate_event_id', 'superseded_event')
+                then 'kept raw row ' || verdicts.winning_raw_row_number
+            when verdicts.drop_issue = 'duplicate_event_content'
                 then 'same lead, stage and changed_at as a kept event'
-            when judged.lead_id is null then 'lead_id is blank'
-            when judged.quoted_detail is not null then judged.quoted_detail
-            when not judged.is_kept
-                then 'stage ' || judged.stage || ' repeats the previous event'
+            when verdicts.drop_issue = 'missing_lead_id' then 'lead_id is blank'
+            when verdicts.drop_issue = 'repeated_stage'
+                then 'stage ' || verdicts.stage || ' repeats the previous event'
+            else verdicts.quoted_detail
         end as drop_detail,
-        judged.is_kept and judged.event_id is null as is_missing_event_id
-    from verdicts as judged
-    inner join raw_events on judged.raw_row_number = raw_events._raw_row_number
+        verdicts.drop_issue is null and verdicts.event_id is null as is_missing_event_id
+    from verdicts
+    inner join raw_events on verdicts.raw_row_number = raw_events._raw_row_number
     left join status_labels as old_label on raw_events.old_status = old_label.raw_text
-    where {{ only_affected_leads("coalesce(judged.lead_id, '')") }}
+    where {{ only_affected_leads("coalesce(verdicts.lead_id, '')") }}
 )
 
 select * from final
