@@ -141,10 +141,16 @@ def run_dbt(args: list[str], settings: Settings, warehouse: Path) -> DbtRun:
     command = [str(dbt), *args, "--project-dir", str(PROJECT_DIR)]
     command += ["--profiles-dir", str(PROJECT_DIR)]
     command += ["--vars", settings.dbt_vars] if settings.dbt_vars else []
+    return stream_dbt(command, settings.dbt_env(warehouse))
+
+
+def stream_dbt(command: list[str], env: dict[str, str]) -> DbtRun:
+    """Run a dbt command line, passing its output through and keeping the
+    project's own one-line messages (`crm-funnel: ...`) it printed."""
     messages = []
     with subprocess.Popen(
         command,
-        env=settings.dbt_env(warehouse),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -356,7 +362,10 @@ def build_on_engine(options: argparse.Namespace) -> int:
         command += ["--full-refresh"] if options.full_refresh else []
         command += ["--vars", options.vars] if options.vars else []
         env = dict(os.environ, CRM_TARGET=target, **dbt_env(target, salt))
-        if subprocess.run(command, env=env, check=False).returncode != 0:
+        run = stream_dbt(command, env)
+        if not run.ok:
+            if run.messages:  # the project's own one line (a missing role, table, column)
+                raise BuildError(run.messages[-1].removeprefix("crm-funnel: "))
             raise BuildError(f"dbt build on {target} failed (see the messages above)")
         if not options.skip_gate:
             from crm_funnel.validate import run_suites, summary, tables_read

@@ -4,9 +4,11 @@
     python -m crm_funnel.postgres_server stop FOLDER
 
 `start` runs Debian's `initdb` into FOLDER/data (a new cluster, a password of
-its own, made up at random), starts `postgres` on 127.0.0.1 at a free port and
-creates the database `crm_funnel`. It prints the CRM_PG_* variables the
-profile's `postgres` target reads (profiles.yml), so nothing secret is ever
+its own, made up at random), starts `postgres` on 127.0.0.1 at a free port,
+creates the database `crm_funnel` and the BI role the marts are granted to
+(CRM_BI_READER, default bi_reader; a login with a random password, so a BI
+tool can try it). It prints the CRM_PG_* variables the profile's `postgres`
+target reads (profiles.yml) and CRM_BI_PASSWORD, so nothing secret is ever
 written in the repository. `stop` stops the server; removing FOLDER removes the
 cluster. As root (CI), the server runs as the `postgres` user, because
 PostgreSQL refuses to run as root (docs/engines.md).
@@ -52,7 +54,8 @@ def _free_port() -> int:
 
 
 def start(folder: Path) -> dict[str, str]:
-    """Start a new cluster in `folder`; returns the profile's CRM_PG_* variables."""
+    """Start a new cluster in `folder`; returns the profile's CRM_PG_* variables and
+    CRM_BI_PASSWORD, the BI role's."""
     folder = Path(folder).resolve()
     data = folder / "data"
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,11 +91,17 @@ def start(folder: Path) -> dict[str, str]:
         "CRM_PG_PASSWORD": password,
         "CRM_PG_DATABASE": DATABASE,
     }
-    _wait_and_create_database(env)
-    return env
+    bi_password = secrets.token_urlsafe(12)
+    _wait_and_create_database(env, bi_role(), bi_password)
+    return dict(env, CRM_BI_PASSWORD=bi_password)
 
 
-def _wait_and_create_database(env: dict[str, str]) -> None:
+def bi_role() -> str:
+    """The role BI tools read the marts as (dbt_project.yml's grants)."""
+    return os.environ.get("CRM_BI_READER") or "bi_reader"
+
+
+def _wait_and_create_database(env: dict[str, str], role: str, role_password: str) -> None:
     import psycopg2
 
     deadline = time.monotonic() + 30
@@ -107,6 +116,8 @@ def _wait_and_create_database(env: dict[str, str]) -> None:
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute(f"create database {DATABASE}")
+        quoted = '"' + role.replace('"', '""') + '"'
+        cursor.execute(f"create role {quoted} login password %s", (role_password,))
     connection.close()
 
 

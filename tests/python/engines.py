@@ -16,7 +16,6 @@ subprocess first and the test process opens the session only to read.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,15 +38,9 @@ def postgres_env() -> dict[str, str]:
     if not _SERVER:
         folder = Path(tempfile.mkdtemp(prefix="crm-funnel-pg-"))
         os.chmod(folder, 0o755)
+        # as a user starts it (docs/engines.md): the server makes the BI role
+        # of the grants config (dbt_project.yml) and says its password
         _SERVER.update(postgres_server.start(folder / "server"), folder=str(folder))
-        # the BI role of the grants config (dbt_project.yml), made as an
-        # administrator would; a password of its own for the tests' logins
-        _SERVER["bi_password"] = secrets.token_urlsafe(12)
-        admin = postgres_server.connect(_SERVER, dbname="postgres")
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute("create role bi_reader login password %s", (_SERVER["bi_password"],))
-        admin.close()
     return _SERVER
 
 
@@ -135,7 +128,7 @@ class Warehouse:
     def rows_as(self, user: str, sql: str) -> list[tuple]:
         """PostgreSQL: the rows of `sql` as another login role."""
         env = server_settings(self.name)
-        connection = postgres_server.connect(env, user=user, password=_SERVER["bi_password"])
+        connection = postgres_server.connect(env, user=user, password=_SERVER["CRM_BI_PASSWORD"])
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql)

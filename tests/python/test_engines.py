@@ -97,3 +97,39 @@ def test_postgres_refuses_export_files(tmp_path):
         "crm-funnel: var raw_source='files' reads export files, which only the DuckDB target can"
         in " ".join(output.split())
     )
+
+
+def test_postgres_missing_bi_role_stops_before_any_model_and_says_how_to_make_it(tmp_path):
+    """A real server whose DBA has not made the BI role yet: the build stops
+    in on-run-start with one line naming the role, the statement that makes
+    it and the variable that names another. Running that statement as it is
+    written lets the next build grant to the role (never skipped)."""
+    env = fresh_database("no_role")
+    raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
+    assert (
+        crm_funnel("load-raw", "--target", "postgres", "--raw-dir", str(raw), **env).returncode == 0
+    )
+    role = dict(env, CRM_BI_READER="report_readers")
+    built = crm_funnel("build", "--target", "postgres", **role)
+    assert built.returncode == 1
+    assert built.stderr.strip().splitlines() == [
+        'crm-funnel: the BI role "report_readers" that the marts are granted to does not exist'
+        ' on this server; have an administrator run `create role "report_readers" nologin`'
+        " (or `login password '...'` for a BI tool's login), or set CRM_BI_READER to a role"
+        " that exists"
+    ]
+    assert "START sql" not in built.stdout  # stopped in on-run-start, before any model
+    statement = built.stderr.split("`")[1]
+    connection = postgres_server.connect(env)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+    rebuilt = crm_funnel("build", "--target", "postgres", "--skip-gate", **role)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-2000:]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select has_table_privilege('report_readers', 'main.fct_lead_handoffs', 'select'),"
+            " has_table_privilege('report_readers', 'staging.stg_crm__leads', 'select')"
+        )
+        assert cursor.fetchone() == (True, False)
+    connection.close()
