@@ -14,7 +14,8 @@
 #   5. the semantic layer's own check, `mf validate-configs`, semantic rules
 #      and every dimension, measure and metric queried on the built warehouse
 #   6. pytest (golden end-to-end builds on DuckDB, PostgreSQL and Spark, the
-#      Spark part in a process of its own started first,
+#      Spark part in a process of its own started first; every shell block
+#      of the README and docs/*.md, as written,
 #      bad-input errors, the hostile night, incremental and property tests
 #      (nights on PostgreSQL too), grants, the semantic layer against the
 #      marts, the HTML report in headless Chromium), two test files at a time
@@ -39,7 +40,8 @@ spark_log="$(mktemp)"
 spark=""
 if [[ " $engines " == *" spark "* ]]; then
     .venv/bin/python -m pytest -p no:cacheprovider -k spark --durations=5 \
-        tests/python/test_golden_funnel.py > "$spark_log" 2>&1 &
+        tests/python/test_golden_funnel.py tests/python/test_documented_commands.py \
+        > "$spark_log" 2>&1 &
     spark=$!
     # a failure below exits early: the Spark run goes with it
     trap 'kill "$spark" 2>/dev/null || true' EXIT
