@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -159,6 +160,7 @@ def run_size(
     also_memory: str | None = None,
     pandas_up_to: int = 3_000_000,
     lean: bool = False,
+    target_engine: str = "duckdb",
 ) -> tuple[list[Step], dict]:
     """Every step at one size. `lean` (the largest sizes): the floor, the
     whole build of the export before its last load, and the nightly run
@@ -175,7 +177,7 @@ def run_size(
         stdout=subprocess.DEVNULL,
     )
     generate_seconds = time.perf_counter() - started
-    with_csv = with_csv and not lean
+    with_csv = with_csv and not lean and target_engine == "duckdb"
     if with_csv:
         with duckdb.connect() as connection:
             csv.mkdir()
@@ -194,6 +196,24 @@ def run_size(
             f"  {size:>9} {name:<32} {fmt:<8} {seconds:8.1f} s {cpu:8.1f} CPU s {peak:8.0f} MB",
             flush=True,
         )
+
+    facts = {
+        "leads": size,
+        "events": events,
+        "appended_events": appended,
+        "appended_share": appended / events,
+        "last_load_before_append": str(cut),
+        "generate_seconds": generate_seconds,
+    }
+    if target_engine == "postgres":
+        from postgres_bench import run_postgres_size
+
+        run_postgres_size(size, folder, parquet, base, str(cut), events, step, log)
+        duckdb_build = next(s.seconds for s in steps if s.name.startswith("DuckDB"))
+        for s in steps:
+            s.floor_ratio = s.seconds / duckdb_build  # here: x DuckDB's whole build
+        shutil.rmtree(folder, ignore_errors=True)
+        return steps, dict(facts, weeks=None)
 
     python = str(BIN / "python")
     for fmt, raw in [("parquet", parquet)] + ([("csv", csv)] if with_csv else []):
@@ -278,15 +298,7 @@ def run_size(
     floor = {s.fmt: s.seconds for s in steps if s.name.startswith("floor")}
     for s in steps:
         s.floor_ratio = s.seconds / floor.get(s.fmt, floor["parquet"])
-    facts = {
-        "leads": size,
-        "events": events,
-        "weeks": len(reference),
-        "appended_events": appended,
-        "appended_share": appended / events,
-        "last_load_before_append": str(cut),
-        "generate_seconds": generate_seconds,
-    }
+    facts["weeks"] = len(reference)
     shutil.rmtree(folder, ignore_errors=True)
     return steps, facts
 
@@ -440,7 +452,54 @@ def markdown(steps: list[Step], facts: list[dict], host: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+POSTGRES_SECTION = "## PostgreSQL"
+
+
+def write_postgres(steps: list[Step], facts: list[dict], host: dict, write: str | None) -> int:
+    """Print the PostgreSQL run; with `write`, it replaces that page's
+    PostgreSQL section (the DuckDB figures above it stay)."""
+    from postgres_bench import targets as postgres_targets
+
+    lines = [
+        POSTGRES_SECTION,
+        "",
+        "Measured by `.venv/bin/python bench/benchmark.py --target postgres` (one run;",
+        "DuckDB's whole build on the same export first; a throwaway PostgreSQL server on",
+        "loopback, Debian's build, its settings as `crm_funnel.postgres_server` starts it).",
+        "Every step's weekly SAL mart agreed with DuckDB's before the timings were kept.",
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in host.items()),
+        "",
+        "| leads | events | step | input | seconds | CPU s | peak RSS | x DuckDB build |",
+        "|---:|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for s in steps:
+        lines.append(
+            f"| {s.size:,} | {s.events:,} | {s.name} | {s.fmt} | {s.seconds:.1f} |"
+            f" {s.cpu_seconds:.1f} | {s.peak_mb:,.0f} MB | {s.floor_ratio:.2f} |"
+        )
+    lines += ["", "CPU seconds and peak RSS are the client's (dbt, Python), not the server's.", ""]
+    lines += postgres_targets(steps)
+    lines += [""] + [
+        f"- {f['leads']:,} leads: {f['events']:,} events; the night appends"
+        f" {f['appended_events']:,} events ({f['appended_share']:.2%}) loaded after"
+        f" {f['last_load_before_append']}."
+        for f in facts
+    ]
+    section = "\n".join(lines) + "\n"
+    print()
+    print(section)
+    if write:
+        page = Path(write)
+        text = page.read_text(encoding="utf-8") if page.exists() else "# Benchmarks\n"
+        kept = text.split("\n" + POSTGRES_SECTION + "\n")[0].rstrip("\n")
+        page.write_text(kept + "\n\n" + section, encoding="utf-8")
+    return 0
+
+
 def main() -> int:
+    # a stopped run (kill, a CI time limit) still stops its PostgreSQL server
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("benchmark: stopped"))
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
@@ -459,6 +518,14 @@ def main() -> int:
         type=int,
         default=10_000_000,
         help="from this many leads on: floor, whole build and nightly run only",
+    )
+    parser.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="postgres: DuckDB's whole build beside PostgreSQL's load, build and nightly run on"
+        " raw tables (bench/postgres_bench.py); --write then replaces the page's PostgreSQL"
+        " section",
     )
     parser.add_argument(
         "--summarize",
@@ -491,14 +558,20 @@ def main() -> int:
             options.also_memory,
             options.pandas_up_to,
             lean=size >= options.lean_from,
+            target_engine=options.target,
         )
         steps += size_steps
         facts.append(size_facts)
+    if options.target == "postgres":
+        return write_postgres(steps, facts, host, options.write)
     report = markdown(steps, facts, host)
     print()
     print(report)
     if options.write:
         out = Path(options.write)
+        old = out.read_text(encoding="utf-8") if out.exists() else ""
+        if "\n" + POSTGRES_SECTION + "\n" in old:  # a PostgreSQL run's section stays
+            report += "\n" + POSTGRES_SECTION + "\n" + old.split("\n" + POSTGRES_SECTION + "\n")[1]
         out.write_text(report, encoding="utf-8")
         data = {"machine": host, "exports": facts, "steps": [asdict(s) for s in steps]}
         out.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -49,20 +49,30 @@
 
 
 {#-
-    raw_rows_of_affected_leads(relation, id_column): the where clause of an
-    incremental run's raw read: the rows of this run's leads, and every copy
-    of their ids under any lead (a re-sent id competes with all its copies).
+    raw_rows_of_affected_leads(relation, id_column): an incremental run's raw
+    read, a whole select: the rows of this run's leads, and every copy of
+    their ids under any other lead (a re-sent id competes with all its
+    copies). Written as two reads, not one `or ... in (subquery)`: under an
+    `or`, PostgreSQL cannot make the id lookup a join and, when it guesses
+    the ids too many to hash, scans them for every raw row (quadratic; 100K
+    leads took minutes, docs/performance.md, "Issue 25"). A full build
+    reads every row.
 -#}
 {% macro raw_rows_of_affected_leads(relation, id_column) -%}
-    {%- set this_run = only_affected_leads("coalesce(trim(lead_id), '')") -%}
     {%- if is_incremental() -%}
-        {{ this_run }}
-        or {{ blank_to_null(id_column) }} in (
+        {%- set copy_id = blank_to_null('copies.' ~ id_column) %}
+    select * from {{ relation }}
+    where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+    union all
+    select copies.* from {{ relation }} as copies
+    where
+        not ({{ only_affected_leads("coalesce(trim(copies.lead_id), '')") }})
+        and {{ copy_id }} in (
             select {{ blank_to_null(id_column) }}
             from {{ relation }}
-            where {{ this_run }}
+            where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
         )
-    {%- else -%}
-        {{ this_run }}
+    {%- else %}
+    select * from {{ relation }}
     {%- endif -%}
 {%- endmacro %}

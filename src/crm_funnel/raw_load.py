@@ -69,15 +69,17 @@ def _csv_text(columns: list[str], rows: list[tuple]) -> io.StringIO:
     return out
 
 
-def load_postgres(folder: Path, connection, schema: str = "crm_raw") -> None:
-    """Replace schema.<file> with the export's rows (a psycopg2 connection)."""
+def load_postgres(folder: Path, connection, schema: str = "crm_raw", append: bool = False) -> None:
+    """Replace schema.<file> with the export's rows (a psycopg2 connection), or
+    with `append`, add them to the existing tables, as a connector's night does."""
     tables = read_export(folder)
     with connection.cursor() as cursor:
         cursor.execute(f'create schema if not exists "{schema}"')
         for name, (columns, rows) in tables.items():
-            cursor.execute(f'drop table if exists "{schema}"."{name}"')
-            column_list = ", ".join(f'"{c}" text' for c in columns)
-            cursor.execute(f'create table "{schema}"."{name}" ({column_list})')
+            if not append:
+                cursor.execute(f'drop table if exists "{schema}"."{name}"')
+                column_list = ", ".join(f'"{c}" text' for c in columns)
+                cursor.execute(f'create table "{schema}"."{name}" ({column_list})')
             names = ", ".join(f'"{c}"' for c in columns)
             cursor.copy_expert(
                 f'copy "{schema}"."{name}" ({names}) from stdin with (format csv)',

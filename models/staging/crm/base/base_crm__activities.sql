@@ -6,8 +6,7 @@
 with
 
 raw_activities as (
-    select * from {{ source('crm', 'activities') }}
-    where {{ raw_rows_of_affected_leads(source('crm', 'activities'), 'activity_id') }}
+    {{ raw_rows_of_affected_leads(source('crm', 'activities'), 'activity_id') }}
 ),
 
 load_times as (

@@ -8,8 +8,7 @@ with
 
 raw_events as {{ inlined_cte() if not is_incremental() }} (
     -- a full build re-reads the file per consumer; a night holds its few rows
-    select * from {{ source('crm', 'lead_status_history') }}
-    where {{ raw_rows_of_affected_leads(source('crm', 'lead_status_history'), 'event_id') }}
+    {{ raw_rows_of_affected_leads(source('crm', 'lead_status_history'), 'event_id') }}
 ),
 
 status_labels as (
