@@ -206,10 +206,35 @@
         {% endif %}
     {% endfor %}
     {% do run_query("create schema raw") %}
+    {% set kind = raw_relation_kind() if from_tables else 'view' %}
     {% for name, view_sql in views %}
-        {% do run_query("create view raw." ~ name ~ " as " ~ view_sql) %}
+        {% do run_query("create " ~ kind ~ " raw." ~ name ~ " as " ~ view_sql) %}
+        {% if kind == 'table' %}{% do run_query("analyze raw." ~ name) %}{% endif %}
     {% endfor %}
     {{ return('') }}
+{% endmacro %}
+
+
+{#-
+    raw_relation_kind(): what on-run-start makes of a raw table (raw_source
+    tables): a view, or on PostgreSQL a table of its own for the run. The
+    view numbers the rows with a window over the whole table, and PostgreSQL
+    runs that sort again for every read (a build reads each raw table five to
+    seven times), with no statistics for its plans; the table numbers them
+    once and is analyzed. It is dropped with the schema at the end of the run,
+    as the views are (docs/engines.md, "Raw input"; docs/performance.md,
+    "Issue 25").
+-#}
+{% macro raw_relation_kind() %}
+    {{ return(adapter.dispatch('raw_relation_kind', 'crm_funnel')()) }}
+{% endmacro %}
+
+{% macro default__raw_relation_kind() %}
+    {{ return('view') }}
+{% endmacro %}
+
+{% macro postgres__raw_relation_kind() %}
+    {{ return('table') }}
 {% endmacro %}
 
 
