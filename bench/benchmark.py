@@ -2,6 +2,7 @@
 
 usage: .venv/bin/python bench/benchmark.py [--sizes 1000000 3000000 10000000]
            [--also-memory 2GB] [--work /tmp/crm-bench] [--write docs/benchmarks.md]
+           [--target postgres]   (bench/postgres_bench.py: PostgreSQL beside DuckDB)
 
 For each size it generates one export (Parquet, and CSV for the format
 comparison), then measures wall time and peak RSS of each step in its own

@@ -146,8 +146,14 @@ def test_documented_block_runs_as_written(name, tmp_path):
     failures = [line for line in done.stderr.splitlines() if line.startswith("crm-funnel: ")]
     assert failures == [], failures
     for command in re.findall(r"crm-funnel build\b[^\n#]*", block.text):
+        # the whole build ran: dbt, the gate, every raw row accounted for
         where = "built on" if "--target" in command else "SAL rate"
         assert where in done.stdout, (command, done.stdout[-3000:])
+        assert "== Great Expectations (release gate)" in done.stdout
+        assert re.search(r"^\d+ passed, \d+ warnings, 0 failed$", done.stdout, re.M)
+        assert re.search(
+            r"^lead_status_history: (\d+) raw rows = \d+ clean \+ \d+ dropped$", done.stdout, re.M
+        ), done.stdout[-3000:]
     if "mf query" in block.text:
         assert "sal_rate" in done.stdout or "rejections" in done.stdout, done.stdout[-3000:]
     if "--html funnel.html" in block.text:

@@ -1,7 +1,9 @@
-"""PostgreSQL as a user meets it: the CLI on raw tables, and bad raw tables.
+"""PostgreSQL as a user meets it: bad raw tables, export files, a missing BI role.
 
 The throwaway server of tests/python/engines.py; the golden assertions on
-every engine are in test_golden_funnel.py (one parametrized suite).
+every engine are in test_golden_funnel.py (one parametrized suite). The
+documented path, load-raw then `crm-funnel build --target postgres` with the
+gate, runs as written in test_documented_commands.py.
 """
 
 from __future__ import annotations
@@ -35,26 +37,6 @@ def crm_funnel(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         check=False,
     )
-
-
-def test_postgres_load_raw_then_build_with_the_gate(tmp_path):
-    """`crm-funnel load-raw` and `crm-funnel build --target postgres` are real
-    commands: the export lands in crm_raw.*, dbt builds on PostgreSQL, and
-    the Great Expectations gate reads the marts through the engine."""
-    env = fresh_database("cli")
-    raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
-    loaded = crm_funnel("load-raw", "--target", "postgres", "--raw-dir", str(raw), **env)
-    assert loaded.returncode == 0, loaded.stderr
-    built = crm_funnel("build", "--target", "postgres", **env)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-2000:]
-    assert "== Great Expectations (release gate)" in built.stdout
-    assert " 0 failed" in built.stdout
-    assert "lead_status_history: 4 raw rows = 4 clean + 0 dropped" in built.stdout
-    connection = postgres_server.connect(env)
-    with connection.cursor() as cursor:
-        cursor.execute("select handoff_id, decision from main.fct_lead_handoffs order by 1")
-        assert cursor.fetchall() == [("L1-1", "accepted"), ("L2-1", "recycled")]
-    connection.close()
 
 
 @pytest.mark.parametrize(
