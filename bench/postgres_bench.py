@@ -21,22 +21,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import duckdb
+from benchmark import BIN, PROJECT, WEEKLY, dbt  # the DuckDB steps' names and command line
 
 from crm_funnel import postgres_server, raw_load
 from crm_funnel.dbt_plugin import SAMPLE_SALT
 from crm_funnel.engines import dbt_env
-
-PROJECT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-WEEKLY = (
-    "mql_week, mql_handoffs, accepted, recycled, disqualified, pending,"
-    " median_tta_hours, p90_tta_hours, median_ttft_hours"
-)
 
 DUCKDB_BUILD = "DuckDB: dbt build (whole)"
 LOAD = "PostgreSQL: crm-funnel load-raw"
@@ -88,8 +81,6 @@ def night_rows(full: Path, night: Path, cut: str) -> None:
 def run_postgres_size(size, folder, parquet, base, cut, events, step, log) -> None:
     """The PostgreSQL steps at one size (`step(name, fmt, command, env)` times
     one command; DuckDB's whole build runs first, on the same export)."""
-    from benchmark import dbt  # the DuckDB steps' command line
-
     target = folder / "target"
     warehouse = folder / "warehouse.duckdb"
     command, env = dbt(["build", "--full-refresh"], parquet, warehouse, target)
