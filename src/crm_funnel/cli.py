@@ -359,6 +359,9 @@ def build_on_engine(options: argparse.Namespace) -> int:
         dbt = Path(sys.executable).parent / "dbt"
         command = [str(dbt), "build", "--project-dir", str(PROJECT_DIR)]
         command += ["--profiles-dir", str(PROJECT_DIR), "--threads", threads.strip()]
+        # artifacts of their own: target/semantic_manifest.json stays the DuckDB
+        # warehouse's, which `crm-funnel report` and `mf` read
+        command += ["--target-path", str(PROJECT_DIR / "target" / target)]
         command += ["--full-refresh"] if options.full_refresh else []
         command += ["--vars", options.vars] if options.vars else []
         env = dict(os.environ, CRM_TARGET=target, **dbt_env(target, salt))
