@@ -60,17 +60,17 @@
 -#}
 {% macro raw_rows_of_affected_leads(relation, id_column) -%}
     {%- if is_incremental() -%}
-        {%- set copy_id = blank_to_null('copies.' ~ id_column) %}
+        {%- set this_run = only_affected_leads("coalesce(trim(lead_id), '')") %}
     select * from {{ relation }}
-    where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+    where {{ this_run }}
     union all
     select copies.* from {{ relation }} as copies
     where
         not ({{ only_affected_leads("coalesce(trim(copies.lead_id), '')") }})
-        and {{ copy_id }} in (
+        and {{ blank_to_null('copies.' ~ id_column) }} in (
             select {{ blank_to_null(id_column) }}
             from {{ relation }}
-            where {{ only_affected_leads("coalesce(trim(lead_id), '')") }}
+            where {{ this_run }}
         )
     {%- else %}
     select * from {{ relation }}
