@@ -134,19 +134,23 @@ def read_weekly(path: Path) -> list[tuple]:
     return [tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows]
 
 
-def split_last_load(full: Path, base: Path, share: float = 0.005) -> tuple[str, int, int]:
-    """The export as it was before its last ~0.5% of events (whole load days)."""
+def split_last_load(
+    full: Path, base: Path, share: float = 0.005, night: Path | None = None
+) -> tuple[str, int, int]:
+    """The export as it was before its last ~0.5% of events (whole load days);
+    with `night`, also the rows loaded after it, as a connector adds them."""
     base.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as connection:
         events = f"'{full}/lead_status_history.parquet'"
         cut = connection.execute(
             f"select quantile_disc(_loaded_at, {1 - share}) from {events}"
         ).fetchone()[0]
-        for name in FILES:
-            connection.execute(
-                f"copy (select * from '{full}/{name}.parquet' where _loaded_at <= '{cut}')"
-                f" to '{base}/{name}.parquet' (format parquet)"
-            )
+        parts = [(base, "<=")] + ([(night, ">")] if night else [])
+        for folder, compare in parts:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name in FILES:
+                rows = f"select * from '{full}/{name}.parquet' where _loaded_at {compare} '{cut}'"
+                connection.execute(f"copy ({rows}) to '{folder}/{name}.parquet' (format parquet)")
         total, appended = connection.execute(
             f"select count(*), count(*) filter (where _loaded_at > '{cut}') from {events}"
         ).fetchone()
@@ -185,7 +189,8 @@ def run_size(
             for name in FILES:
                 source, target = parquet / f"{name}.parquet", csv / f"{name}.csv"
                 connection.execute(f"copy (select * from '{source}') to '{target}' (header)")
-    cut, events, appended = split_last_load(parquet, base)
+    night = folder / "night" if target_engine == "postgres" else None
+    cut, events, appended = split_last_load(parquet, base, night=night)
     env = dict(os.environ)
     outputs: dict[str, Path] = {}
     steps: list[Step] = []
@@ -209,7 +214,7 @@ def run_size(
     if target_engine == "postgres":
         from postgres_bench import run_postgres_size
 
-        run_postgres_size(size, folder, parquet, base, str(cut), events, step, log)
+        run_postgres_size(size, folder, parquet, base, night, step, log)
         duckdb_build = next(s.seconds for s in steps if s.name.startswith("DuckDB"))
         for s in steps:
             s.floor_ratio = s.seconds / duckdb_build  # here: x DuckDB's whole build

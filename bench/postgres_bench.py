@@ -24,8 +24,7 @@ import subprocess
 import time
 from pathlib import Path
 
-import duckdb
-from benchmark import BIN, PROJECT, WEEKLY, dbt  # the DuckDB steps' names and command line
+from benchmark import BIN, PROJECT, WEEKLY, dbt, read_weekly, weekly_from_warehouse
 
 from crm_funnel import postgres_server, raw_load
 from crm_funnel.dbt_plugin import SAMPLE_SALT
@@ -50,11 +49,9 @@ def rounded(rows: list[tuple]) -> list[tuple]:
 
 
 def weekly_duckdb(warehouse: Path) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        rows = connection.execute(
-            f"select {WEEKLY} from main.rpt_sal_rates_weekly order by mql_week"
-        ).fetchall()
-    return rounded(rows)
+    out = warehouse.with_suffix(".weekly.parquet")
+    weekly_from_warehouse(warehouse, out)
+    return read_weekly(out)
 
 
 def weekly_postgres(env: dict[str, str]) -> list[tuple]:
@@ -67,18 +64,7 @@ def weekly_postgres(env: dict[str, str]) -> list[tuple]:
         connection.close()
 
 
-def night_rows(full: Path, night: Path, cut: str) -> None:
-    """The rows of each file loaded after `cut`: what a connector adds in a night."""
-    night.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect() as connection:
-        for name in raw_load.FILES:
-            connection.execute(
-                f"copy (select * from '{full}/{name}.parquet' where _loaded_at > '{cut}')"
-                f" to '{night}/{name}.parquet' (format parquet)"
-            )
-
-
-def run_postgres_size(size, folder, parquet, base, cut, events, step, log) -> None:
+def run_postgres_size(size, folder, parquet, base, night, step, log) -> None:
     """The PostgreSQL steps at one size (`step(name, fmt, command, env)` times
     one command; DuckDB's whole build runs first, on the same export)."""
     target = folder / "target"
@@ -111,8 +97,6 @@ def run_postgres_size(size, folder, parquet, base, cut, events, step, log) -> No
             raise SystemExit(f"{size} leads: PostgreSQL's weekly mart disagrees with DuckDB's")
 
         # the night: yesterday's tables and warehouse, then today's rows
-        night = folder / "night"
-        night_rows(parquet, night, cut)
         for timed, name in [(models, NIGHTLY), (build, NIGHTLY_BUILD)]:
             with log.open("a") as output:
                 for command in ([*load, "--raw-dir", str(base)], [*build, "--full-refresh"]):
