@@ -44,7 +44,7 @@ def _iso(value) -> str | None:
 
 def _svg(chart: alt.TopLevelMixin) -> Markup:
     """Render a chart to inline SVG (vl-convert runs Vega-Lite without a browser)."""
-    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    svg = vl_convert.vegalite_to_svg(chart.to_dict(validate=False))
     return Markup(svg)  # noqa: S704 - vl-convert's own SVG, data values are escaped by it
 
 
@@ -115,7 +115,7 @@ def drops_chart(drops: list[dict]) -> Markup:
         alt.Chart(alt.Data(values=points))
         .mark_bar()
         .encode(
-            x=alt.X("day:O", title="load day", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X("day:T", title="load day"),
             y=alt.Y("dropped:Q", title="raw rows dropped", stack="zero"),
             color=alt.Color("source:N", title=None),
         )
@@ -157,7 +157,15 @@ def cell(metric: str, value, tag: str = "td") -> Markup:
 
 def render(data: ReportData) -> str:
     """The whole page as one string."""
-    catalog = data.catalog
+    # Altair checks every chart object and data point against the Vega-Lite
+    # schema as it is made (a second at 1M leads); these specs are fixed, and
+    # vl-convert compiles each one, failing on a wrong spec
+    with alt.utils.schemapi.debug_mode(False):
+        charts = _charts(data)
+    return _page(data, charts)
+
+
+def _charts(data: ReportData) -> dict[str, Markup]:
     weekly = data.weekly
     charts = {}
     if weekly:
@@ -183,6 +191,11 @@ def render(data: ReportData) -> str:
         charts["recycling"] = recycling_chart(data.recycling)
     if data.drops_by_day:
         charts["drops"] = drops_chart(data.drops_by_day)
+    return charts
+
+
+def _page(data: ReportData, charts: dict[str, Markup]) -> str:
+    catalog = data.catalog
     used = list(
         dict.fromkeys(
             HEADLINE + WEEKLY + BY_SOURCE + RECYCLING + ["rejections", "unknown_reason_share"]
