@@ -17,6 +17,11 @@ child process:
   dbt build   the whole `dbt build --full-refresh`: start-up, models, tests
   dbt inc     the models, incremental, after one more nightly load (~0.5% of
               events), on the warehouse built from the export before it
+  crm-funnel  what a user runs: `crm-funnel build --full-refresh` with its
+              defaults (the Great Expectations gate and the report on), its
+              phases as its last line prints them; then the gate alone
+              (`crm-funnel validate`, for its peak memory) and `crm-funnel
+              report --html` on that warehouse
   ... and the floor and `dbt run` on CSV.
 Every dbt step builds the same warehouse path with one target folder, as a
 scheduled job does, so dbt reuses its parse after the first step. With
@@ -35,6 +40,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -80,6 +86,7 @@ class Step:
     peak_mb: float
     floor_ratio: float | None = None
     cpu_seconds: float | None = None  # user + system; runs before it have none
+    phases: dict[str, float] | None = None  # crm-funnel build's own "took" line
 
     @property
     def rows_per_second(self) -> float:
@@ -105,6 +112,26 @@ def measure(command: list[str], env: dict[str, str], log: Path) -> tuple[float, 
     if result["code"] != 0:
         raise SystemExit(f"step failed ({result['code']}): {' '.join(command)}; see {log}")
     return result["seconds"], result["peak_kb"] / 1024, result["cpu_seconds"]
+
+
+TOOK = re.compile(r"^took [\d.]+ s: (.*)$", re.MULTILINE)
+
+
+def phases_in(log: Path) -> dict[str, float]:
+    """The phases of the last `crm-funnel build` in the log ("took 62.6 s:
+    dbt build 45.5 s, gate 12.3 s, report 3.3 s, the rest 1.5 s")."""
+    found = TOOK.findall(log.read_text(encoding="utf-8", errors="replace"))
+    if not found:
+        raise SystemExit(f"crm-funnel build printed no 'took' line; see {log}")
+    parts = (part.rsplit(" ", 2) for part in found[-1].split(", "))
+    return {name: float(seconds) for name, seconds, _ in parts}
+
+
+def crm_funnel(args: list[str], raw: Path, warehouse: Path) -> tuple[list, dict]:
+    """A `crm-funnel` command as a user runs it, on this export and warehouse."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update(CRM_RAW_DIR=str(raw), CRM_WAREHOUSE=str(warehouse))
+    return [str(BIN / "crm-funnel"), *args], env
 
 
 def dbt(args: list[str], raw: Path, warehouse: Path, target: Path) -> tuple[list, dict]:
@@ -195,9 +222,11 @@ def run_size(
     outputs: dict[str, Path] = {}
     steps: list[Step] = []
 
-    def step(name: str, fmt: str, command: list[str], step_env: dict) -> None:
+    def step(name: str, fmt: str, command: list[str], step_env: dict, phases=None) -> None:
+        """Time one command; `phases(log)` reads what it printed of its phases."""
         seconds, peak, cpu = measure(command, step_env, log)
         steps.append(Step(size, name, fmt, events, seconds, peak, cpu_seconds=cpu))
+        steps[-1].phases = phases(log) if phases else None
         print(
             f"  {size:>9} {name:<32} {fmt:<8} {seconds:8.1f} s {cpu:8.1f} CPU s {peak:8.0f} MB",
             flush=True,
@@ -272,6 +301,19 @@ def run_size(
         command, dbt_env = dbt(["build", "--full-refresh"], parquet, fresh(), target)
         step(BUILD, "parquet", command, dbt_env)
         keep_weekly("build parquet")
+        # the user's path: crm-funnel build with its defaults, then the gate
+        # and the report alone on the warehouse it published
+        user = folder / "user.duckdb"
+        command, user_env = crm_funnel(["build", "--full-refresh"], parquet, user)
+        step(USER_BUILD, "parquet", command, user_env, phases_in)
+        weekly_from_warehouse(user, folder / "user_build.parquet")
+        outputs["crm-funnel build"] = folder / "user_build.parquet"
+        command, user_env = crm_funnel(["validate"], parquet, user)
+        step(GATE_ALONE, "parquet", command, user_env)
+        report = ["report", "--html", str(folder / "report.html")]
+        command, user_env = crm_funnel(report, parquet, user)
+        step(REPORT_ALONE, "parquet", command, user_env)
+        remove_database(user)
         if also_memory:
             command, dbt_env = dbt(["build", "--full-refresh"], parquet, fresh(), target)
             step(
@@ -339,6 +381,9 @@ BUILD = "dbt build (whole)"
 BUILD_BEFORE = "dbt build (whole), before last load"
 NIGHTLY = "dbt incremental run"
 OTHER_MEMORY = "dbt build (whole), limit "  # + the memory limit: the --also-memory step
+USER_BUILD = "crm-funnel build (defaults)"
+GATE_ALONE = "crm-funnel validate (the gate)"
+REPORT_ALONE = "crm-funnel report --html"
 
 
 def verdict(ok: bool) -> str:
@@ -422,6 +467,40 @@ def targets(steps: list[Step]) -> list[str]:
         if (MODELS, "csv") in got:
             csv = seconds(MODELS, "csv") - start
             lines.append(f"  - CSV input: models {csv:.1f} s = {csv / models:.2f}x Parquet")
+        if (USER_BUILD, "parquet") in got:
+            lines += user_path(got, size, peak)
+    return lines
+
+
+def user_path(got: dict, size: int, dbt_peak: float) -> list[str]:
+    """Issue 26's targets: what `crm-funnel build` costs around its dbt build."""
+    user = got[(USER_BUILD, "parquet")]
+    phases = user.phases or {}
+    inside = phases.get("dbt build", 0.0)
+    gate, report = phases.get("gate", 0.0), phases.get("report", 0.0)
+    own = user.seconds - inside - gate - report  # interpreter start-up included
+    gate_alone = got[(GATE_ALONE, "parquet")]
+    lines = [
+        f"  - `crm-funnel build` with its defaults: {user.seconds:.1f} s (its dbt build"
+        f" {inside:.1f} s)",
+        f"    - the gate {gate:.1f} s = {gate / inside:.0%} of the dbt build (target 10%:"
+        f" {verdict(gate <= 0.10 * inside)}); alone, `crm-funnel validate` {gate_alone.seconds:.1f}"
+        f" s with a peak RSS of {gate_alone.peak_mb / 1024:.2f} GB, the dbt build's"
+        f" {dbt_peak / 1024:.2f} GB (target below: {verdict(gate_alone.peak_mb < dbt_peak)})",
+        f"    - the report {report:.1f} s (target 3 s: {verdict(report <= 3)});"
+        f" `crm-funnel report --html` alone {got[(REPORT_ALONE, 'parquet')].seconds:.1f} s",
+        f"    - crm-funnel's own work (start-up, copy, swap, headline, per-file summary)"
+        f" {own:.1f} s (target 5 s: {verdict(own <= 5)})",
+    ]
+    if ("pandas", "parquet") in got:
+        pandas = got[("pandas", "parquet")].seconds
+        speedup = pandas / user.seconds
+        goal = "1.5x at 3M" if size >= 3_000_000 else "faster at 1M"
+        met = speedup >= 1.5 if size >= 3_000_000 else speedup > 1
+        lines.append(
+            f"    - against pandas {pandas:.1f} s: {speedup:.2f}x as fast"
+            f" (target {goal}: {verdict(met)})"
+        )
     return lines
 
 

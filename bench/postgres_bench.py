@@ -7,6 +7,8 @@ loopback, stopped at the end):
   duckdb build    the whole `dbt build --full-refresh` on the Parquet export
   pg load-raw     `crm-funnel load-raw --target postgres`: the export into crm_raw.*
   pg build        the whole `dbt build --full-refresh` on those raw tables
+  pg crm-funnel   `crm-funnel build --target postgres --full-refresh`: the same
+                  build and the Great Expectations gate, computed in the server
   pg nightly      the raw tables as they were before the last ~0.5% of events
                   (whole load days), built in full (not timed); then the
                   night's rows appended to the tables (timed apart) and the
@@ -24,7 +26,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from benchmark import BIN, PROJECT, WEEKLY, dbt, read_weekly, weekly_from_warehouse
+from benchmark import BIN, PROJECT, WEEKLY, dbt, phases_in, read_weekly, weekly_from_warehouse
 
 from crm_funnel import postgres_server, raw_load
 from crm_funnel.dbt_plugin import SAMPLE_SALT
@@ -33,6 +35,7 @@ from crm_funnel.engines import dbt_env
 DUCKDB_BUILD = "DuckDB: dbt build (whole)"
 LOAD = "PostgreSQL: crm-funnel load-raw"
 BUILD = "PostgreSQL: dbt build (whole)"
+USER_BUILD = "PostgreSQL: crm-funnel build (gate on)"
 APPEND = "PostgreSQL: append the night's rows"
 NIGHTLY = "PostgreSQL: dbt incremental run"
 NIGHTLY_BUILD = "PostgreSQL: dbt build, incremental"
@@ -95,6 +98,8 @@ def run_postgres_size(size, folder, parquet, base, night, step, log) -> None:
         step(BUILD, "pg tables", [*build, "--full-refresh"], pg_env)
         if weekly_postgres(settings) != reference:
             raise SystemExit(f"{size} leads: PostgreSQL's weekly mart disagrees with DuckDB's")
+        user = [str(BIN / "crm-funnel"), "build", "--target", "postgres", "--full-refresh"]
+        step(USER_BUILD, "pg tables", user, pg_env, phases_in)
 
         # the night: yesterday's tables and warehouse, then today's rows
         for timed, name in [(models, NIGHTLY), (build, NIGHTLY_BUILD)]:
@@ -140,4 +145,12 @@ def targets(steps) -> list[str]:
             f" with the tests, {nightly_build:.1f} s = {nightly_build / build:.0%}"
         )
         lines.append(f"  - loading the export: {got[LOAD].seconds:.1f} s")
+        if USER_BUILD in got and got[USER_BUILD].phases:
+            phases = got[USER_BUILD].phases
+            gate, inside = phases["gate"], phases["dbt build"]
+            lines.append(
+                f"  - `crm-funnel build --target postgres`: {got[USER_BUILD].seconds:.1f} s; the"
+                f" gate, in the server, {gate:.1f} s = {gate / inside:.0%} of its dbt build"
+                f" ({inside:.1f} s)"
+            )
     return lines

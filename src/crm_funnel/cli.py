@@ -13,6 +13,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +40,34 @@ PROJECT_MESSAGE = re.compile(r"(crm-funnel(?::| raw input error) .*)")
 
 class BuildError(Exception):
     """A failure of `crm-funnel build` told in one line."""
+
+
+class Phases:
+    """Where a build's time went, printed as its last line: dbt (a child
+    process), the gate and the report, and the rest (crm-funnel's own work:
+    parse, copy, swap, headline, per-file summary). bench/benchmark.py reads
+    this line; docs/performance.md has the targets."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+    def line(self) -> str:
+        total = time.perf_counter() - self.started
+        parts = [f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items()]
+        rest = total - sum(self.seconds.values())
+        return f"took {total:.1f} s: " + ", ".join([*parts, f"the rest {rest:.1f} s"])
+
+
+PHASES = Phases()
 
 
 @dataclass(frozen=True)
@@ -258,7 +288,12 @@ def build_atomically(
             shutil.copyfile(target, work)  # incremental models build on the previous state
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
         args += ["--threads", settings.threads.strip()]
-        run = run_dbt(args, settings, warehouse=work)
+        if gate:  # the gate's imports, while dbt builds
+            from crm_funnel.validate import import_great_expectations
+
+            threading.Thread(target=import_great_expectations, daemon=True).start()
+        with PHASES.timed("dbt build"):
+            run = run_dbt(args, settings, warehouse=work)
         if not run.ok:
             if run.messages:
                 raise BuildError(run.messages[-1].removeprefix("crm-funnel: "))
@@ -267,7 +302,8 @@ def build_atomically(
         checkpoint(work)
         if gate:
             docs = validation_docs_path(target)
-            text, passed = validate_into(work, expectations, docs)
+            with PHASES.timed("gate"):
+                text, passed = validate_into(work, expectations, docs)
             print("== Great Expectations (release gate)")
             print(text)
             print(f"validation report: {docs / 'index.html'}")
@@ -327,7 +363,9 @@ def publish(warehouse: Path, report: Path | None, just_built: bool) -> int:
             print(headline(layer))
             if report is not None:
                 step = "its report was not written"
-                print(f"report: {write_report(layer, report)}")
+                with PHASES.timed("report"):
+                    written = write_report(layer, report)
+                print(f"report: {written}")
     except Exception as error:  # a full disk, an unwritable folder, a library's failure
         built = f"{warehouse} was built, but" if just_built else f"{warehouse}:"
         print(
@@ -338,6 +376,32 @@ def publish(warehouse: Path, report: Path | None, just_built: bool) -> int:
     return 0
 
 
+LOADS_QUERY = (
+    "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary order by source"
+)
+
+
+def gate_on_engine(target: str, expectations: Path) -> tuple[list, list]:
+    """The gate's outcomes on `target`, and dq_load_summary's rows. On
+    PostgreSQL the checks run in the server; Spark has no SQLAlchemy driver
+    here, so the tables the suites read are copied into a DuckDB file first
+    (docs/engines.md, "What crm-funnel build does")."""
+    from crm_funnel.engines import local_copy, postgres_settings, reader
+    from crm_funnel.validate import Warehouse, run_suites, tables_read
+
+    if target == "postgres":
+        outcomes = run_suites(Warehouse.postgres(postgres_settings()), expectations)
+        with reader(target) as query:
+            loads = [tuple(row) for row in query(LOADS_QUERY).itertuples(index=False)]
+        return outcomes, loads
+    with tempfile.TemporaryDirectory(prefix="crm-funnel-gate-") as folder:
+        path = Path(folder) / "copy.duckdb"
+        tables = [*tables_read(expectations), ("main", "dq_load_summary")]
+        with local_copy(target, tables, path) as copy:
+            loads = copy.execute(LOADS_QUERY).fetchall()
+        return run_suites(path, expectations), loads
+
+
 def build_on_engine(options: argparse.Namespace) -> int:
     """`crm-funnel build --target postgres|spark`: the real dbt build on that
     engine, then the Great Expectations gate reading the marts through it. The
@@ -345,7 +409,8 @@ def build_on_engine(options: argparse.Namespace) -> int:
     load-raw` puts an export there). There is no file to swap: dbt replaces
     each table on its own (docs/engines.md, "What crm-funnel build does")."""
     from crm_funnel.dbt_plugin import EmptySaltError, email_salt
-    from crm_funnel.engines import dbt_env, local_copy
+    from crm_funnel.engines import dbt_env
+    from crm_funnel.validate import summary
 
     target = options.target
     try:
@@ -365,29 +430,20 @@ def build_on_engine(options: argparse.Namespace) -> int:
         command += ["--full-refresh"] if options.full_refresh else []
         command += ["--vars", options.vars] if options.vars else []
         env = dict(os.environ, CRM_TARGET=target, **dbt_env(target, salt))
-        run = stream_dbt(command, env)
+        with PHASES.timed("dbt build"):
+            run = stream_dbt(command, env)
         if not run.ok:
             if run.messages:  # the project's own one line (a missing role, table, column)
                 raise BuildError(run.messages[-1].removeprefix("crm-funnel: "))
             raise BuildError(f"dbt build on {target} failed (see the messages above)")
         if not options.skip_gate:
-            from crm_funnel.validate import run_suites, summary, tables_read
-
-            expectations = Path(options.expectations)
-            tables = [*tables_read(expectations), ("main", "dq_load_summary")]
-            with local_copy(target, tables) as copy:
-                outcomes = run_suites(
-                    None, expectations, None, query=lambda sql: copy.execute(sql).df()
-                )
-                text, passed = summary(outcomes)
-                print("== Great Expectations (release gate)")
-                print(text)
-                if not passed:
-                    raise BuildError(f"the Great Expectations gate failed on {target}")
-                loads = copy.execute(
-                    "select source, raw_rows, clean_rows, dropped_rows"
-                    " from main.dq_load_summary order by source"
-                ).fetchall()
+            with PHASES.timed("gate"):
+                outcomes, loads = gate_on_engine(target, Path(options.expectations))
+            text, passed = summary(outcomes)
+            print("== Great Expectations (release gate)")
+            print(text)
+            if not passed:
+                raise BuildError(f"the Great Expectations gate failed on {target}")
         else:
             loads = None
     except SystemExit as error:  # the gate's own message (a suite it cannot read)
@@ -406,6 +462,7 @@ def build_on_engine(options: argparse.Namespace) -> int:
         "the headline metrics and the HTML report read a DuckDB warehouse"
         " (crm-funnel report); on this engine query the marts or the semantic layer's SQL"
     )
+    print(PHASES.line())
     return 0
 
 
@@ -468,7 +525,9 @@ def cmd_build(options: argparse.Namespace) -> int:
         from crm_funnel.report import default_report_path
 
         report = None if options.skip_report else default_report_path(settings.warehouse)
-        return publish(settings.warehouse, report, just_built=True)
+        code = publish(settings.warehouse, report, just_built=True)
+        print(PHASES.line())
+        return code
     print(f"crm-funnel: {failure}; {warehouse} was not changed", file=sys.stderr)
     return 1
 
@@ -605,5 +664,18 @@ def main(argv: list[str] | None = None) -> int:
     return int(options.handler(options))
 
 
+def entry() -> None:
+    """The `crm-funnel` command: main(), then an exit that skips the
+    interpreter's teardown. With Great Expectations and duckdb-engine loaded,
+    that teardown makes DuckDB's bindings (nanobind) print dozens of "leaked
+    instance" lines after every gate, about objects the exit frees anyway
+    (docs/decisions.md, 39). Output is flushed first; nothing else runs at
+    exit (dbt, DuckDB and Spark are closed by the commands themselves)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -31,13 +31,14 @@ def dbt_env(target: str, salt: str) -> dict[str, str]:
     return {}
 
 
-def local_copy(target: str, tables: list[tuple[str, str]]):
-    """An in-memory DuckDB holding `tables` ((schema, table) pairs) as read
-    from `target`: the Great Expectations suites' queries then run unchanged,
-    in the one SQL dialect they are written in (docs/engines.md)."""
+def local_copy(target: str, tables: list[tuple[str, str]], path):
+    """A DuckDB file at `path` holding `tables` ((schema, table) pairs) as read
+    from `target`: the Great Expectations suites' queries then run unchanged
+    on Spark, which has no SQLAlchemy driver here (docs/engines.md). Returns
+    the open connection; close it before another process reads the file."""
     import duckdb
 
-    connection = duckdb.connect()
+    connection = duckdb.connect(str(path))
     with reader(target) as query:
         for schema, table in sorted(set(tables)):
             frame = query(f"select * from {schema}.{table}")  # noqa: F841 (DuckDB reads it)

@@ -1,9 +1,12 @@
 """Run the Great Expectations suites in `expectations/` against the warehouse.
 
-Each suite file names queries over the built DuckDB warehouse and the
-expectations each result must meet. Frames are validated with GE's pandas data
-source in an ephemeral context (no network, no usage statistics), and the
-results are rendered as Data Docs HTML when a folder is given.
+Each suite file names queries over the built warehouse and the expectations
+each result must meet. The checks run where the data is: GE's SQL data source
+(SQLAlchemy; duckdb-engine for the DuckDB file, psycopg2 for PostgreSQL) turns
+every expectation into SQL aggregates, so no table is read into Python. The
+context is ephemeral (no network, no usage statistics), and the results are
+rendered as Data Docs HTML when a folder is given. The queries are written in
+the SQL DuckDB and PostgreSQL share (docs/decisions.md, 39).
 
 Suite format (JSON):
 
@@ -109,38 +112,123 @@ def resolve(kwargs: dict, parameters: dict[str, float], where: str) -> dict:
     return resolved
 
 
+@dataclass(frozen=True)
+class Warehouse:
+    """Where the gate's queries run: a SQLAlchemy URL Great Expectations'
+    SQL data source connects to, and what the driver needs besides it (a
+    password stays out of the URL, so out of any message and of Data Docs)."""
+
+    url: str
+    connect_args: dict
+
+    @classmethod
+    def duckdb(cls, path: Path) -> Warehouse:
+        if not path.exists():
+            raise SystemExit(f"warehouse {path} does not exist: build it first")
+        return cls(f"duckdb:///{path.absolute()}", {"read_only": True})
+
+    @classmethod
+    def postgres(cls, settings: dict[str, str]) -> Warehouse:
+        """The profile's postgres target (crm_funnel.engines.postgres_settings)."""
+        from sqlalchemy.engine import URL
+
+        url = URL.create(
+            "postgresql+psycopg2",
+            username=settings["CRM_PG_USER"],
+            host=settings["CRM_PG_HOST"],
+            port=int(settings["CRM_PG_PORT"]),
+            database=settings["CRM_PG_DATABASE"],
+        )
+        password = settings.get("CRM_PG_PASSWORD") or None
+        args = {"password": password} if password else {}
+        return cls(url.render_as_string(hide_password=False), args)
+
+
+def read_rows_before_closing() -> None:
+    """Make Great Expectations' SQL execution work over duckdb-engine.
+
+    GE 1.24's `SqlAlchemyExecutionEngine.execute_query` returns the cursor
+    result after the `with` block that closed its connection (it keeps
+    connections open only for SQLite, SQL Server, BigQuery and Databricks).
+    psycopg2 has read every row by then; duckdb-engine's cursor has not, so
+    `fetchall()` returns no rows and every metric fails with `list index out
+    of range` (GE issue 11579, closed with a clearer error, not a fix). Here
+    the rows are read while the connection is open, for every dialect; the
+    queries and results are unchanged (docs/decisions.md, 39)."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
+
+    cls = engine.SqlAlchemyExecutionEngine
+    if getattr(cls, "_crm_funnel_reads_rows", False):
+        return
+
+    def execute_query(self, query):
+        with self.get_connection() as connection:
+            result = self._execute_query_with_recovery(connection, query)
+            return result.freeze()()
+
+    cls.execute_query = execute_query
+    cls._crm_funnel_reads_rows = True
+
+
+def import_great_expectations():
+    """`import great_expectations`, with its SQL driver, safe in any process.
+
+    GE imports pyspark when it is installed (for Spark data sources, unused
+    here). pyspark warns about pandas 3 on import, and its Spark Connect module
+    calls `sys.exit(0)` when `__main__` has neither a file nor a spec, taking
+    the process for a doctest run: so it does in a pytest-xdist worker or an
+    embedding host. `sys.ps1` (an interactive session) tells it otherwise for
+    the length of the import. crm-funnel build calls this while dbt runs, so
+    the gate does not wait for the import (about 4 s)."""
+    import sys
+    import warnings
+
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    main = sys.modules.get("__main__")
+    doctest_like = (
+        getattr(main, "__spec__", None) is None
+        and not hasattr(main, "__file__")
+        and not hasattr(sys, "ps1")
+    )
+    if doctest_like:
+        sys.ps1 = ""
+    try:
+        import duckdb_engine  # noqa: F401 (SQLAlchemy's DuckDB dialect)
+        import great_expectations
+    finally:
+        if doctest_like:
+            del sys.ps1
+    return great_expectations
+
+
+def as_select(query: str) -> str:
+    """GE's query assets must start with `select`; a query opening with a
+    `with` clause is read as a subquery."""
+    if re.match(r"\s*select\s", query, re.IGNORECASE):
+        return query
+    return f"select * from ({query}) as suite_query"
+
+
 def run_suites(
-    warehouse: Path | None,
+    warehouse: Warehouse | Path,
     folder: Path,
     docs_dir: Path | None = None,
     parameters: dict[str, float] | None = None,
-    query=None,
 ) -> list[Outcome]:
-    """Validate every suite; write Data Docs into docs_dir when given. The
-    tables are read from the DuckDB file `warehouse`, or with `query(sql)`
-    (a DataFrame) on another engine (crm_funnel.engines.reader)."""
-    if query is None:
-        import duckdb
-
-        if not warehouse.exists():
-            raise SystemExit(f"warehouse {warehouse} does not exist: build it first")
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
-            return run_suites(
-                warehouse, folder, docs_dir, parameters, lambda sql: connection.execute(sql).df()
-            )
-    import warnings
-
-    # Great Expectations imports pyspark when it is installed (for Spark data
-    # sources, unused here); pyspark warns about pandas 3 on import
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-    import great_expectations as gx
+    """Validate every suite where the data is: each table's query runs in the
+    warehouse, and Great Expectations computes every check there as SQL
+    aggregates (its SQL data source). Data Docs go into docs_dir when given."""
+    if isinstance(warehouse, Path):
+        warehouse = Warehouse.duckdb(warehouse)
+    gx = import_great_expectations()
+    import sqlalchemy as sa
+    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
 
+    read_rows_before_closing()
     parameters = gate_parameters() if parameters is None else parameters
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
@@ -156,52 +244,77 @@ def run_suites(
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-    source = context.data_sources.add_pandas("warehouse")
+    # the PostgreSQL data source is GE's SQL one with the dialect's own settings
+    add = context.data_sources.add_sql
+    if warehouse.url.startswith("postgresql"):
+        add = context.data_sources.add_postgres
+    source = add(
+        "warehouse",
+        connection_string=warehouse.url,
+        kwargs={"connect_args": warehouse.connect_args},
+    )
     outcomes: list[Outcome] = []
-    for suite in load_suites(folder):
-        for table in suite["tables"]:
-            name = f"{suite['name']}.{table['name']}"
-            try:
-                frame = query(table["query"])
-            except Exception as error:  # the engine's own error type
-                message = first_line(str(error))
-                raise SystemExit(f"{suite['_file']}: query of {name} failed: {message}") from None
-            asset = source.add_dataframe_asset(name.replace(".", "__"))
-            batch_definition = asset.add_batch_definition_whole_dataframe("all")
-            gx_suite = context.suites.add(gx.ExpectationSuite(name=name))
-            for item in table["expectations"]:
-                severity = item.get("severity", "error")
-                if severity not in ("error", "warn"):
-                    raise SystemExit(f"{name}: severity must be error or warn, got {severity}")
-                kwargs = resolve(item["kwargs"], parameters, name)
-                config = ExpectationConfiguration(
-                    type=item["type"], kwargs=kwargs, meta={"severity": severity}
-                )
-                gx_suite.add_expectation_configuration(config)
-            gx_suite.save()
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
-            )
-            result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
-            for check in result.results:
-                config = check.expectation_config
-                observed = check.result.get("observed_value")
-                if observed is None:
-                    observed = f"unexpected={check.result.get('unexpected_count', 0)}"
-                outcomes.append(
-                    Outcome(
-                        suite=suite["name"],
-                        table=table["name"],
-                        expectation=config.type,
-                        column=config.kwargs.get("column"),
-                        success=bool(check.success),
-                        severity=(config.meta or {}).get("severity", "error"),
-                        observed=str(observed)[:80],
+    try:
+        for suite in load_suites(folder):
+            for number, table in enumerate(suite["tables"]):
+                name = f"{suite['name']}.{table['name']}"
+                query = as_select(table["query"])
+                try:  # a query that cannot run is named here, not as N failed checks
+                    with source.get_engine().connect() as connection:
+                        connection.execute(sa.text(f"select * from ({query}) as q limit 0"))
+                except Exception as error:  # the engine's own error type
+                    message = first_line(str(getattr(error, "orig", None) or error))
+                    raise SystemExit(
+                        f"{suite['_file']}: query of {name} failed: {message}"
+                    ) from None
+                asset = source.add_query_asset(f"{suite['name']}_{number}", query=query)
+                batch_definition = asset.add_batch_definition_whole_table("all")
+                gx_suite = context.suites.add(gx.ExpectationSuite(name=name))
+                for item in table["expectations"]:
+                    severity = item.get("severity", "error")
+                    if severity not in ("error", "warn"):
+                        raise SystemExit(f"{name}: severity must be error or warn, got {severity}")
+                    kwargs = resolve(item["kwargs"], parameters, name)
+                    config = ExpectationConfiguration(
+                        type=item["type"], kwargs=kwargs, meta={"severity": severity}
                     )
+                    gx_suite.add_expectation_configuration(config)
+                gx_suite.save()
+                definition = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
                 )
-    if docs_dir is not None:
-        context.build_data_docs(site_names=["crm_funnel"])
+                result = definition.run(result_format="SUMMARY")
+                outcomes += [outcome(suite, table, check) for check in result.results]
+        if docs_dir is not None:
+            context.build_data_docs(site_names=["crm_funnel"])
+    finally:
+        source.get_engine().dispose()
     return outcomes
+
+
+def outcome(suite: dict, table: dict, check) -> Outcome:
+    """One check's result; a check GE could not compute is a clear error, not
+    a failure to read as data."""
+    config = check.expectation_config
+    raised = (check.exception_info or {}).get("raised_exception")
+    if raised:
+        message = first_line(check.exception_info.get("exception_message") or "")
+        raise SystemExit(
+            f"{suite['_file']}: {suite['name']}.{table['name']} {config.type} "
+            f"could not be computed: {message}"
+        )
+    observed = check.result.get("observed_value")
+    if observed is None:
+        observed = f"unexpected={check.result.get('unexpected_count', 0)}"
+    return Outcome(
+        suite=suite["name"],
+        table=table["name"],
+        expectation=config.type,
+        column=config.kwargs.get("column"),
+        success=bool(check.success),
+        severity=(config.meta or {}).get("severity", "error"),
+        observed=str(observed)[:80],
+    )
 
 
 def summary(outcomes: list[Outcome], verbose: bool = False) -> tuple[str, bool]:

@@ -1,0 +1,174 @@
+"""The release gate runs where the data is: Great Expectations' SQL data source
+computes every check as SQL in DuckDB or PostgreSQL (docs/decisions.md, 39).
+
+The suites' own queries (read from expectations/*.json, not copied) run on
+small hand-made tables in both databases; the expected values below are worked
+out by hand from those rows, so a query that means something else on one
+engine (integer division, a week spine, a median) fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PROJECT_DIR
+from engines import server_settings
+
+from crm_funnel import postgres_server
+from crm_funnel.validate import Warehouse, run_suites
+
+# the tables the distribution checks read, with hand-made rows
+TABLES = {
+    "intermediate.int_run_as_of": ("as_of timestamp", ["('2026-02-01 12:00:00')"]),
+    # weeks of Jan 5, 19 and 26: Jan 12 has no row and Jan 19 no handoff
+    "main.rpt_sal_rates_weekly": (
+        "mql_week date, mql_handoffs integer, sal_rate double precision",
+        ["('2026-01-05', 10, 0.5)", "('2026-01-19', 0, null)", "('2026-01-26', 4, 0.25)"],
+    ),
+    "main.dq_load_summary": (
+        "source varchar(40), raw_rows integer, clean_rows integer, dropped_rows integer",
+        ["('leads', 10, 9, 1)", "('activities', 4, 4, 0)", "('lead_status_history', 0, 0, 0)"],
+    ),
+    # leads: 0.1, 0.2 before the latest day, 0.3 on it; activities: 0, 0, 0.05
+    "main.rpt_data_quality_daily": (
+        "load_date date, source varchar(40), dropped_rate double precision",
+        [
+            "('2026-01-01', 'leads', 0.1)",
+            "('2026-01-02', 'leads', 0.2)",
+            "('2026-01-03', 'leads', 0.3)",
+            "('2026-01-01', 'activities', 0.0)",
+            "('2026-01-02', 'activities', 0.0)",
+            "('2026-01-03', 'activities', 0.05)",
+        ],
+    ),
+}
+
+
+def expect(kind: str, **kwargs) -> dict:
+    """One expectation as the suite files write it."""
+    return {"type": f"expect_{kind}", "kwargs": kwargs}
+
+
+def rows(count: int) -> dict:
+    return expect("table_row_count_to_equal", value=count)
+
+
+def about(kind: str, column: str, value: float) -> dict:
+    """`kind` (e.g. column_max_to_be_between) within 0.0001 of `value`."""
+    return expect(kind, column=column, min_value=value - 1e-4, max_value=value + 1e-4)
+
+
+# per distribution check of expectations/marts.json: the values its query
+# must return on the tables above, as expectations that pass only then
+HAND_DERIVED = {
+    # as_of Feb 1 12:00: Jan 26 + 7 days is after it, so Jan 19 is the latest
+    # complete week, with no handoff
+    "distribution: SAL rate of the latest complete week": [
+        rows(1),
+        about("column_values_to_be_between", "mql_handoffs", 0),
+    ],
+    # 1 / 10 = 0.1 (not 0, as integer division would give), 0 / 4 = 0, and
+    # 0 / null is null
+    "distribution: share of rows dropped per source": [
+        rows(3),
+        about("column_max_to_be_between", "dropped_share", 0.1),
+        expect("column_values_to_be_null", column="dropped_share", mostly=0.33),
+    ],
+    # Jan 5 .. Jan 26 is four weeks; Jan 12 (no row) and Jan 19 (no handoff)
+    # have no MQL
+    "distribution: weeks without MQLs between the first and the last": [
+        rows(1),
+        about("column_values_to_be_between", "weeks_without_mql", 2),
+    ],
+    # leads: 0.3 over the median of 0.1 and 0.2 (0.15) is 2.0; activities'
+    # usual rate is 0, so its growth is null
+    "distribution: dq_issues growth on the latest load day": [
+        rows(2),
+        about("column_max_to_be_between", "growth", 2.0),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def suites(tmp_path_factory) -> Path:
+    """A suite folder holding the real distribution queries with the
+    hand-derived expectations, and one check that must fail."""
+    marts = json.loads((PROJECT_DIR / "expectations" / "marts.json").read_text())
+    queries = {table["name"]: table["query"] for table in marts["tables"]}
+    tables = [
+        {"name": name, "query": queries[name], "expectations": expectations}
+        for name, expectations in HAND_DERIVED.items()
+    ]
+    # the gate as shipped (its thresholds): the 2 weeks without MQLs fail it
+    shipped = next(t for t in marts["tables"] if t["name"].startswith("distribution: weeks"))
+    tables.append(dict(shipped, name="shipped weeks check"))
+    folder = tmp_path_factory.mktemp("suites")
+    suite = {"name": "hand", "tables": tables}
+    (folder / "hand.json").write_text(json.dumps(suite), encoding="utf-8")
+    return folder
+
+
+def statements() -> list[str]:
+    out = ["create schema if not exists main", "create schema if not exists intermediate"]
+    for table, (columns, values) in TABLES.items():
+        out.append(f"create table {table} ({columns})")
+        out.append(f"insert into {table} values {', '.join(values)}")
+    return out
+
+
+def duckdb_warehouse(folder: Path) -> Warehouse:
+    path = folder / "gate.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        for statement in statements():
+            connection.execute(statement)
+    return Warehouse.duckdb(path)
+
+
+def postgres_warehouse(folder: Path) -> Warehouse:
+    admin = postgres_server.connect(server_settings(), dbname="postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("drop database if exists gate_queries")
+        cursor.execute("create database gate_queries")
+    admin.close()
+    settings = server_settings("gate_queries")
+    connection = postgres_server.connect(settings)
+    with connection.cursor() as cursor:
+        for statement in statements():
+            cursor.execute(statement)
+    connection.commit()
+    connection.close()
+    return Warehouse.postgres(settings)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_the_gates_queries_mean_the_same_in_each_database(engine, suites, tmp_path):
+    make = duckdb_warehouse if engine == "duckdb" else postgres_warehouse
+    outcomes = run_suites(make(tmp_path), suites, tmp_path / "docs")
+    by_check = {(o.table, o.expectation, o.column): o for o in outcomes}
+    failed = [key for key, o in by_check.items() if not o.success]
+    assert failed == [
+        ("shipped weeks check", "expect_column_values_to_be_between", "weeks_without_mql")
+    ]
+    assert by_check[failed[0]].observed == "unexpected=1"
+    assert len(outcomes) == sum(len(e) for e in HAND_DERIVED.values()) + 1
+    # Data Docs are still written, one validation page per table
+    assert (tmp_path / "docs" / "index.html").is_file()
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) == len(HAND_DERIVED) + 1
+
+
+def test_a_query_that_cannot_run_is_named_in_one_line(tmp_path):
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    gone = {"name": "gone", "query": "select * from main.no_such_table", "expectations": [rows(1)]}
+    suite = {"name": "broken", "tables": [gone]}
+    (folder / "broken.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(SystemExit) as raised:
+        run_suites(duckdb_warehouse(tmp_path), folder)
+    message = str(raised.value.code)
+    assert message.startswith("broken.json: query of broken.gone failed: ")
+    assert "no_such_table" in message and "\n" not in message
