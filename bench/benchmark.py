@@ -487,7 +487,9 @@ def user_path(got: dict, size: int, dbt_peak: float) -> list[str]:
         f" {verdict(gate <= 0.10 * inside)}); alone, `crm-funnel validate` {gate_alone.seconds:.1f}"
         f" s with a peak RSS of {gate_alone.peak_mb / 1024:.2f} GB, the dbt build's"
         f" {dbt_peak / 1024:.2f} GB (target below: {verdict(gate_alone.peak_mb < dbt_peak)})",
-        f"    - the report {report:.1f} s (target 3 s: {verdict(report <= 3)});"
+        f"    - the report {report:.1f} s"
+        + (f" (target 3 s at 1M: {verdict(report <= 3)})" if size == 1_000_000 else "")
+        + ";"
         f" `crm-funnel report --html` alone {got[(REPORT_ALONE, 'parquet')].seconds:.1f} s",
         f"    - crm-funnel's own work (start-up, copy, swap, headline, per-file summary)"
         f" {own:.1f} s (target 5 s: {verdict(own <= 5)})",
@@ -582,6 +584,14 @@ def write_postgres(steps: list[Step], facts: list[dict], host: dict, write: str 
     return 0
 
 
+def write_page(out: Path, report: str) -> None:
+    """The DuckDB run's page; a PostgreSQL run's section of it stays."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if "\n" + POSTGRES_SECTION + "\n" in old:
+        report += "\n" + POSTGRES_SECTION + "\n" + old.split("\n" + POSTGRES_SECTION + "\n")[1]
+    out.write_text(report, encoding="utf-8")
+
+
 def main() -> int:
     # a stopped run (kill, a CI time limit) still stops its PostgreSQL server
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("benchmark: stopped"))
@@ -624,7 +634,7 @@ def main() -> int:
         report = markdown(steps, data["exports"], data["machine"])
         print(report)
         if options.write:
-            Path(options.write).write_text(report, encoding="utf-8")
+            write_page(Path(options.write), report)
         return 0
     work = Path(options.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -654,10 +664,7 @@ def main() -> int:
     print(report)
     if options.write:
         out = Path(options.write)
-        old = out.read_text(encoding="utf-8") if out.exists() else ""
-        if "\n" + POSTGRES_SECTION + "\n" in old:  # a PostgreSQL run's section stays
-            report += "\n" + POSTGRES_SECTION + "\n" + old.split("\n" + POSTGRES_SECTION + "\n")[1]
-        out.write_text(report, encoding="utf-8")
+        write_page(out, report)
         data = {"machine": host, "exports": facts, "steps": [asdict(s) for s in steps]}
         out.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return 0
