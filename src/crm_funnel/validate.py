@@ -27,7 +27,7 @@ import json
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -120,6 +120,7 @@ class Warehouse:
 
     url: str
     connect_args: dict
+    engine_options: dict = field(default_factory=dict)
 
     @classmethod
     def duckdb(cls, path: Path) -> Warehouse:
@@ -141,7 +142,15 @@ class Warehouse:
         )
         password = settings.get("CRM_PG_PASSWORD") or None
         args = {"password": password} if password else {}
-        return cls(url.render_as_string(hide_password=False), args)
+        # GE runs a query asset's whole query once to learn its column names
+        # and reads none of its rows; psycopg2 would fetch them all into
+        # Python first (4.7M rows at 1M leads). A server-side cursor fetches
+        # rows only when asked.
+        return cls(
+            url.render_as_string(hide_password=False),
+            args,
+            {"execution_options": {"stream_results": True}},
+        )
 
 
 def read_rows_before_closing() -> None:
@@ -251,7 +260,7 @@ def run_suites(
     source = add(
         "warehouse",
         connection_string=warehouse.url,
-        kwargs={"connect_args": warehouse.connect_args},
+        kwargs={"connect_args": warehouse.connect_args, **warehouse.engine_options},
     )
     outcomes: list[Outcome] = []
     try:
