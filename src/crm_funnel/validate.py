@@ -159,11 +159,14 @@ def read_rows_before_closing() -> None:
     GE 1.24's `SqlAlchemyExecutionEngine.execute_query` returns the cursor
     result after the `with` block that closed its connection (it keeps
     connections open only for SQLite, SQL Server, BigQuery and Databricks).
-    psycopg2 has read every row by then; duckdb-engine's cursor has not, so
-    `fetchall()` returns no rows and every metric fails with `list index out
-    of range` (GE issue 11579, closed with a clearer error, not a fix). Here
-    the rows are read while the connection is open, for every dialect; the
-    queries and results are unchanged (docs/decisions.md, 39)."""
+    psycopg2's default cursor has read every row by then; duckdb-engine's
+    cursor has not (nor has the server-side cursor the gate uses on
+    PostgreSQL, `Warehouse.postgres`), so `fetchall()` returns no rows and
+    every metric fails with `list index out of range` (GE issue 11579,
+    closed with a clearer error, not a fix). Here the rows are read while
+    the connection is open, for every dialect; GE's own queries are
+    aggregates or carry a `limit`, and the queries and results are
+    unchanged (docs/decisions.md, 39)."""
     from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
 
     cls = engine.SqlAlchemyExecutionEngine
