@@ -328,16 +328,19 @@ def build_atomically(
         remove_database(work)
 
 
+# every raw file's rows accounted for, as the build prints them on any engine
+LOADS_QUERY = (
+    "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary order by source"
+)
+
+
 def headline(layer) -> str:
     """The numbers a person wants first: MQL handoffs, SAL rate, median TTA and
     the top rejection reason, as the semantic layer defines them
     (crm_funnel.metrics.SemanticLayer), and every raw file's rows accounted for."""
     numbers = layer.query(["mql_handoffs", "sal_rate", "median_tta_hours"])[0]
     reasons = layer.query(["rejections"], ["rejection__reason_code"])
-    dq = layer.connection.execute(
-        "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary "
-        "order by source"
-    ).fetchall()
+    dq = layer.connection.execute(LOADS_QUERY).fetchall()
     top = min(
         reasons, key=lambda row: (-row["rejections"], row["rejection__reason_code"]), default=None
     )
@@ -380,11 +383,6 @@ def publish(warehouse: Path, report: Path | None, just_built: bool) -> int:
         )
         return 1
     return 0
-
-
-LOADS_QUERY = (
-    "select source, raw_rows, clean_rows, dropped_rows from main.dq_load_summary order by source"
-)
 
 
 def gate_on_engine(target: str, expectations: Path) -> tuple[list, list]:
