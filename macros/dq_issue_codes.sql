@@ -12,12 +12,13 @@
             'duplicate_event_id', 'superseded_event', 'duplicate_event_content',
             'missing_lead_id', 'invalid_loaded_at', 'future_loaded_at', 'invalid_timestamp',
             'future_timestamp', 'unknown_status', 'repeated_stage',
-            'superseded_lead_row', 'duplicate_activity_id',
+            'superseded_lead_row', 'duplicate_activity_id', 'deleted_in_crm', 'merged_lead',
         ]) }}
     {%- elif action == 'flagged' -%}
         {{ return([
             'sequence_gap', 'missing_event_id', 'before_lead_created', 'orphan_lead',
             'decision_without_handoff', 'unmapped_reason', 'invalid_timestamp',
+            'bad_initial_status',
         ]) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("dq_issue_codes: action must be 'dropped' or 'flagged', got " ~ action) }}

@@ -153,31 +153,44 @@
 {% endmacro %}
 
 
-{% macro raw_file_view_sql(name, path, required) %}
+{% macro present_columns(present, renames) %}
+    {#- {name the rules read: name in the file}; renames(columns) gives a
+        connector's names their contract name (a Salesforce source) -#}
+    {% set names = renames(present) if renames else {} %}
+    {% set original = {} %}
+    {% for column in present %}{% do original.update({names.get(column, column): column}) %}{% endfor %}
+    {{ return(original) }}
+{% endmacro %}
+
+
+{% macro raw_file_view_sql(name, path, required, renames=none) %}
     {% set row_number = "row_number() over ()" %}
     {% if path.lower().endswith('.csv') %}
         {% set header = csv_header(path) %}
-        {% do check_columns(path, name, header, required) %}
+        {% set original = present_columns(header, renames) %}
+        {% do check_columns(path, name, renames(header).values() | list if renames else header, required) %}
         {% set column_types = [] %}
         {% for column in header %}
             {% do column_types.append(sql_string(column) ~ ": 'VARCHAR'") %}
         {% endfor %}
         {% set select_list = [] %}
         {% for column in required %}
-            {% do select_list.append(adapter.quote(column)) %}
+            {% do select_list.append(adapter.quote(original[column]) ~ " as " ~ adapter.quote(column)) %}
         {% endfor %}
         {% set reader = "read_csv(" ~ sql_string(path) ~ ", header = true, auto_detect = false,"
             ~ " delim = ',', quote = '\"', escape = '\"', columns = {" ~ column_types | join(', ') ~ "})" %}
     {% else %}
         {% set present = parquet_columns(path) %}
-        {% do check_columns(path, name, present.keys() | list, required) %}
+        {% set original = present_columns(present.keys() | list, renames) %}
+        {% do check_columns(path, name, original.keys() | list, required) %}
         {% set select_list = [] %}
         {% for column in required %}
-            {% if 'TIMESTAMP' in present[column] | upper %}
+            {% set quoted = adapter.quote(original[column]) %}
+            {% if 'TIMESTAMP' in present[original[column]] | upper %}
                 {#- typed timestamps become ISO 8601 UTC text, like the CSV export -#}
-                {% do select_list.append("strftime(cast(" ~ adapter.quote(column) ~ " as timestamptz) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') as " ~ adapter.quote(column)) %}
+                {% do select_list.append("strftime(cast(" ~ quoted ~ " as timestamptz) at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') as " ~ adapter.quote(column)) %}
             {% else %}
-                {% do select_list.append("cast(" ~ adapter.quote(column) ~ " as varchar) as " ~ adapter.quote(column)) %}
+                {% do select_list.append("cast(" ~ quoted ~ " as varchar) as " ~ adapter.quote(column)) %}
             {% endif %}
         {% endfor %}
         {#- the row's place in the file, 1-based: the same number as
@@ -190,6 +203,15 @@
 {% endmacro %}
 
 
+{% macro export_view_sql(name, view_sql) %}
+    {#- an export file's rows come from that file, with no connector verdict
+        (the columns a Salesforce source fills: macros/sources/salesforce.sql) -#}
+    {{ return("select raw_rows.*, " ~ sql_string(name) ~ " as _raw_table, cast(null as "
+        ~ dbt.type_string() ~ ") as _source_issue, cast(null as " ~ dbt.type_string()
+        ~ ") as _source_detail from (" ~ view_sql ~ ") as raw_rows") }}
+{% endmacro %}
+
+
 {% macro register_raw_files() %}
     {% if not execute %}{{ return('') }}{% endif %}
     {% do run_query("drop schema if exists raw cascade") %}
@@ -197,14 +219,21 @@
     {% if not from_tables %}{% do warn_sample_salt() %}{% endif %}
     {#- every file or table is checked before any view is created -#}
     {% set views = [] %}
-    {% for name, required in crm_source_columns().items() %}
-        {% set required = required | reject('equalto', '_raw_row_number') | list %}
-        {% if from_tables %}
-            {% do views.append((name, raw_table_view_sql(name, required))) %}
-        {% else %}
-            {% do views.append((name, raw_file_view_sql(name, find_raw_file(name), required))) %}
-        {% endif %}
-    {% endfor %}
+    {% if crm_source() == 'salesforce' %}
+        {% do views.extend(register_salesforce_tables(from_tables)) %}
+        {% set has_event = 'sf_event' in views | map(attribute=0) | list %}
+        {% do views.extend(salesforce_raw_views(has_event)) %}
+    {% else %}
+        {% for name, required in crm_source_columns().items() %}
+            {% set required = required | reject('equalto', '_raw_row_number') | list %}
+            {% if from_tables %}
+                {% set view_sql = raw_table_view_sql(name, required) %}
+            {% else %}
+                {% set view_sql = raw_file_view_sql(name, find_raw_file(name), required) %}
+            {% endif %}
+            {% do views.append((name, export_view_sql(name, view_sql))) %}
+        {% endfor %}
+    {% endif %}
     {% do run_query("create schema raw") %}
     {% set kind = raw_relation_kind() if from_tables else 'view' %}
     {% for name, view_sql in views %}

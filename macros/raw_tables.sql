@@ -50,7 +50,7 @@
 {%- endmacro %}
 
 
-{% macro raw_table_view_sql(name, required) %}
+{% macro raw_table_view_sql(name, required, renames=none) %}
     {% set wanted = raw_table_relation(name) %}
     {% if wanted.schema | lower == 'raw' %}
         {{ raw_table_error(wanted, "schema raw holds the build's own views and is dropped by"
@@ -62,24 +62,30 @@
         {{ raw_table_error(wanted, "table is missing; expected the " ~ name ~ " table with columns "
             ~ required | join(', ')) }}
     {% endif %}
-    {% do check_columns(relation, name, types.keys() | list, required, raw_table_error) %}
+    {% set original = present_columns(types.keys() | list, renames) %}
+    {% do check_columns(relation, name, original.keys() | list, required, raw_table_error) %}
     {% set select_list = [] %}
     {% set order_list = [] %}
     {% for column in required %}
-        {% set quoted = adapter.quote(column) %}
-        {% if 'timestamp' in types[column] %}
+        {% set quoted = adapter.quote(original[column]) %}
+        {% if 'timestamp' in types[original[column]] %}
             {#- typed timestamps become ISO 8601 UTC text, like the CSV export -#}
             {% set as_text = timestamp_as_iso_text(quoted) %}
         {% else %}
             {% set as_text = "cast(" ~ quoted ~ " as " ~ dbt.type_string() ~ ")" %}
         {% endif %}
-        {% do select_list.append(as_text ~ " as " ~ quoted) %}
+        {% do select_list.append(as_text ~ " as " ~ adapter.quote(column)) %}
         {% do order_list.append(as_text ~ " nulls last") %}
     {% endfor %}
     {#- loads first, in time order: a new night's rows come after every row an
         earlier build numbered, which keeps their numbers (loads without a
         place in time come last; their leads are rebuilt every night) -#}
-    {% set loaded_at = "cast(" ~ adapter.quote('_loaded_at') ~ " as " ~ dbt.type_string() ~ ")" %}
+    {#- a Salesforce table's load time is its connector's (_fivetran_synced) -#}
+    {% set load_column = '_loaded_at' if '_loaded_at' in required else '_fivetran_synced' %}
+    {% set loaded_at = "cast(" ~ adapter.quote(original[load_column]) ~ " as " ~ dbt.type_string() ~ ")" %}
+    {% if load_column != '_loaded_at' and 'timestamp' in types[original[load_column]] %}
+        {% set loaded_at = timestamp_as_iso_text(adapter.quote(original[load_column])) %}
+    {% endif %}
     {% do order_list.insert(0, parse_iso_timestamp(loaded_at) ~ " nulls last") %}
     {{ return("select " ~ select_list | join(', ') ~ ", cast(row_number() over (order by "
         ~ order_list | join(', ') ~ ") as integer) as _raw_row_number from " ~ relation) }}

@@ -594,6 +594,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--raw-dir", help="raw export folder (default: CRM_RAW_DIR or the sample)")
     build.add_argument("--warehouse", help="DuckDB file (default: CRM_WAREHOUSE)")
     build.add_argument(
+        "--crm",
+        choices=["export", "salesforce"],
+        help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
+        " docs/sources.md)",
+    )
+    build.add_argument(
         "--full-refresh", action="store_true", help="rebuild every model from scratch"
     )
     build.add_argument(
@@ -632,6 +638,12 @@ def main(argv: list[str] | None = None) -> int:
     load_raw.add_argument(
         "--schema", default="crm_raw", help="the raw tables' schema (var raw_schema)"
     )
+    load_raw.add_argument(
+        "--crm",
+        choices=["export", "salesforce"],
+        help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
+        " docs/sources.md)",
+    )
     load_raw.set_defaults(handler=cmd_load_raw)
 
     report = commands.add_parser(
@@ -647,6 +659,12 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("--expectations", default=str(PROJECT_DIR / "expectations"))
     validate.add_argument("--docs", help="Data Docs folder (default: next to the warehouse)")
     validate.add_argument("--verbose", action="store_true", help="print passing checks too")
+    validate.add_argument(
+        "--crm",
+        choices=["export", "salesforce"],
+        help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
+        " docs/sources.md)",
+    )
     validate.set_defaults(handler=cmd_validate)
 
     generate = commands.add_parser("generate", help="write a realistic messy raw export")
@@ -654,6 +672,12 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--out", required=True)
     generate.add_argument("--format", choices=["csv", "parquet"], default="csv")
     generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument(
+        "--crm",
+        choices=["export", "salesforce"],
+        help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
+        " docs/sources.md)",
+    )
     generate.add_argument(
         "--days", type=int, help="days of history (default: 25 leads a day, 8 weeks to 2 years)"
     )
@@ -667,6 +691,9 @@ def main(argv: list[str] | None = None) -> int:
     generate.set_defaults(handler=cmd_generate)
 
     options = parser.parse_args(argv)
+    if getattr(options, "crm", None):
+        # dbt's var crm_source, load-raw and the gate all read CRM_SOURCE
+        os.environ["CRM_SOURCE"] = options.crm
     return int(options.handler(options))
 
 

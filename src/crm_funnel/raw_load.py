@@ -1,4 +1,5 @@
-"""Load a raw CRM export (the three CSV or Parquet files) into warehouse tables.
+"""Load a raw CRM export (the three CSV or Parquet files, or a Salesforce
+folder: docs/sources.md) into warehouse tables.
 
 On PostgreSQL and Spark the models read raw tables in place (var raw_source
 `tables`, docs/engines.md): this is how the bundled sample, the tests' hand-made
@@ -12,16 +13,46 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 from pathlib import Path
 
 import duckdb
 
 FILES = ("lead_status_history", "leads", "activities")
+# Salesforce's tables by Fivetran's name, with Airbyte's (the API name); event
+# is optional (macros/sources/salesforce.sql reads the same names)
+SALESFORCE_TABLES = {
+    "lead_history": "LeadHistory",
+    "lead": "Lead",
+    "task": "Task",
+    "event": "Event",
+}
 
 
-def export_file(folder: Path, name: str) -> Path:
-    """The one .csv or .parquet file of `name` in the export folder."""
-    found = [p for p in sorted(Path(folder).glob(f"{name}.*")) if p.suffix in (".csv", ".parquet")]
+def crm_source() -> str:
+    """The CRM whose data is read: CRM_SOURCE, as the dbt var crm_source."""
+    return (os.environ.get("CRM_SOURCE") or "export").strip().lower()
+
+
+def salesforce_column_name(api_name: str) -> str:
+    """Fivetran's snake case of a Salesforce API name (LeadId -> lead_id,
+    Segment__c -> segment_c); Airbyte's load time is Fivetran's."""
+    if api_name == "_airbyte_extracted_at":
+        return "_fivetran_synced"
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", api_name.replace("__c", "_c")).lower()
+
+
+def export_file(folder: Path, name: str, *aliases: str, optional: bool = False) -> Path | None:
+    """The one .csv or .parquet file of `name` (or an alias) in the export folder."""
+    found = [
+        p
+        for stem in (name, *aliases)
+        for p in sorted(Path(folder).glob(f"{stem}.*"))
+        if p.suffix in (".csv", ".parquet")
+    ]
+    if optional and not found:
+        return None
     if len(found) != 1:
         raise RuntimeError(
             f"crm-funnel: expected one {name}.csv or {name}.parquet in {folder}, found {len(found)}"
@@ -29,12 +60,23 @@ def export_file(folder: Path, name: str) -> Path:
     return found[0]
 
 
+def export_files(folder: Path) -> dict[str, Path]:
+    """{table name: file} of the chosen CRM source."""
+    if crm_source() != "salesforce":
+        return {name: export_file(folder, name) for name in FILES}
+    files = {
+        table: export_file(folder, table, api_name, optional=table == "event")
+        for table, api_name in SALESFORCE_TABLES.items()
+    }
+    return {table: path for table, path in files.items() if path is not None}
+
+
 def read_export(folder: Path) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Each file's columns and rows, every value text (or None)."""
+    """Each file's columns and rows, every value text (or None); a Salesforce
+    folder's in Fivetran's names, whichever connector wrote it."""
     tables = {}
     with duckdb.connect() as connection:
-        for name in FILES:
-            path = export_file(folder, name)
+        for name, path in export_files(folder).items():
             literal = "'" + str(path).replace("'", "''") + "'"
             if path.suffix == ".csv":
                 with path.open(encoding="utf-8", newline="") as handle:
@@ -50,6 +92,8 @@ def read_export(folder: Path) -> dict[str, tuple[list[str], list[tuple]]]:
             columns = relation.columns
             casts = ", ".join(f'cast("{c}" as varchar)' for c in columns)
             rows = connection.sql(f"select {casts} from {reader}").fetchall()
+            if name in SALESFORCE_TABLES:
+                columns = [salesforce_column_name(c) for c in columns]
             tables[name] = (list(columns), rows)
     return tables
 

@@ -64,9 +64,24 @@ def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-def gate_parameters() -> dict[str, float]:
-    """Thresholds of the suites, from environment variables or their defaults."""
-    values = {}
+# the raw tables dq_load_summary lists, by CRM source (CRM_SOURCE, as the dbt
+# var crm_source; macro crm_raw_tables)
+RAW_TABLES = {
+    "export": ["lead_status_history", "leads", "activities"],
+    "salesforce": ["lead_history", "lead", "task", "event"],
+}
+
+
+def gate_parameters() -> dict[str, float | list[str]]:
+    """Thresholds of the suites, from environment variables or their defaults,
+    and the raw tables of the CRM source the warehouse was built from."""
+    source = (os.environ.get("CRM_SOURCE") or "export").strip().lower()
+    if source not in RAW_TABLES:
+        raise SystemExit(f"CRM_SOURCE={source!r}: expected one of {', '.join(RAW_TABLES)}")
+    values: dict[str, float | list[str]] = {
+        "raw_tables": RAW_TABLES[source],
+        "raw_table_count": len(RAW_TABLES[source]),
+    }
     for name, (variable, default) in DEFAULT_PARAMETERS.items():
         raw = os.environ.get(variable)
         try:

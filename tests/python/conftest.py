@@ -89,7 +89,7 @@ def write_export(folder: Path, events: str, leads: str, activities: str) -> Path
 PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{os.getpid()}"
 # what dbt renders while parsing (dbt_project.yml reads CRM_MAX_DROPPED_SHARE)
 PARSE_INPUTS = ("--vars",)
-PARSE_ENV = ("CRM_MAX_DROPPED_SHARE",)
+PARSE_ENV = ("CRM_MAX_DROPPED_SHARE", "CRM_SOURCE")
 
 
 def parsed_manifest(stem: str) -> Path:

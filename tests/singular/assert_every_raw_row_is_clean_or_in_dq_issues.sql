@@ -17,20 +17,35 @@ dropped as (
 ),
 
 raw_rows as (
+    {%- if crm_source() == 'salesforce' %}
+    -- Salesforce: the status field's rows of lead_history (its other fields'
+    -- rows are no status changes) and every row of the other tables
     select
-        'lead_status_history' as source,
+        'lead_history' as source,
         count(*) as raw_rows
-    from {{ source('crm', 'lead_status_history') }}
+    from {{ source('salesforce', 'lead_history') }}
+    where lower(trim(field)) = {{ sql_string(var('salesforce_status_field') | lower) }}
+    {%- for table in ['lead', 'task', 'event'] %}
+    {%- set relation = source('salesforce', table) %}
+    {%- if table != 'event' or salesforce_has_event() %}
     union all
     select
-        'leads' as source,
+        '{{ table }}' as source,
         count(*) as raw_rows
-    from {{ source('crm', 'leads') }}
-    union all
+    from {{ relation }}
+    {%- endif %}
+    {%- endfor %}
+    {%- else %}
+    {%- for file in ['lead_status_history', 'leads', 'activities'] %}
     select
-        'activities' as source,
+        '{{ file }}' as source,
         count(*) as raw_rows
-    from {{ source('crm', 'activities') }}
+    from {{ source('crm', file) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- endif %}
 ),
 
 judged_counts as (

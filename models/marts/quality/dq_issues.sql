@@ -16,6 +16,10 @@ judged_rows as (
     select * from {{ ref('stg_crm__raw_rows') }}
 ),
 
+judged_events as (
+    select * from {{ ref('base_crm__lead_status_history') }}
+),
+
 ordered_events as (
     select * from {{ ref('int_lead_events_ordered') }}
 ),
@@ -89,7 +93,19 @@ event_flags as (
 ),
 
 lead_flags as (
+    -- a Salesforce lead's initial status is derived from its row (raw_row_number
+    -- is minus the lead's row): when the rules drop it, the lead row is flagged
     select
+        'lead' as source,
+        lead_id as row_key,
+        -raw_row_number as raw_row_number,
+        'bad_initial_status' as issue,
+        'initial status dropped as ' || drop_issue || coalesce(': ' || drop_detail, '') as detail
+    from judged_events
+    where raw_table = 'lead' and drop_issue is not null
+    union all
+    select
+        raw_table as source,
         lead_id as row_key,
         raw_row_number,
         'invalid_timestamp' as issue,
@@ -103,16 +119,17 @@ final as (
     select * from drops
     union all
     select
-        'lead_status_history' as source,
-        row_key,
-        raw_row_number,
-        issue,
+        events.raw_table as source,
+        event_flags.row_key,
+        abs(event_flags.raw_row_number) as raw_row_number,
+        event_flags.issue,
         'flagged' as action,
-        detail
+        event_flags.detail
     from event_flags
+    inner join events on event_flags.row_key = events.event_id
     union all
     select
-        'leads' as source,
+        source,
         row_key,
         raw_row_number,
         issue,

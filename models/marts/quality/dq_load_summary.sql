@@ -1,4 +1,4 @@
--- Per raw file: every raw row is clean or dropped, never lost
+-- Per raw file (for Salesforce, per table): every raw row is clean or dropped, never lost
 -- (raw_rows = clean_rows + dropped_rows, tested).
 with
 
@@ -11,12 +11,13 @@ issues as (
 ),
 
 sources as (
-    -- every raw file gets a row, even when it is empty
-    select 'lead_status_history' as source
+    -- every raw table of the source (macro crm_raw_tables) gets a row, even when empty
+    {%- for table in crm_raw_tables() %}
+    select '{{ table }}' as source
+    {%- if not loop.last %}
     union all
-    select 'leads' as source
-    union all
-    select 'activities' as source
+    {%- endif %}
+    {%- endfor %}
 ),
 
 counted as (

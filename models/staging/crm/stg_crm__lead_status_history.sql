@@ -14,6 +14,7 @@ final as (
     select
         coalesce(event_id, content_row_key) as event_id,
         raw_row_number,
+        raw_table,
         lead_id,
         stage,
         stage_order,

@@ -79,6 +79,7 @@ final as (
     select
         kept.lead_id,
         kept.raw_row_number,
+        kept.raw_table,
         kept.created_at,
         kept.updated_at,
         kept.loaded_at,

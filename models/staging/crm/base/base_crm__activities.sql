@@ -16,6 +16,9 @@ load_times as (
 parsed as (
     select
         raw_activities._raw_row_number as raw_row_number,
+        raw_activities._raw_table as raw_table,
+        raw_activities._source_issue as source_issue,
+        raw_activities._source_detail as source_detail,
         {{ blank_to_null('raw_activities.activity_id') }} as activity_id,
         {{ blank_to_null('raw_activities.lead_id') }} as lead_id,
         {{ normalize_label('raw_activities.activity_type') }} as activity_type,
@@ -49,6 +52,7 @@ ranked as (
 final as (
     select
         raw_row_number,
+        raw_table,
         activity_id,
         case when activity_id is null then 'row-' || left(content_key, 12) end
             as content_row_key,
@@ -58,11 +62,13 @@ final as (
         occurred_at,
         loaded_at,
         case
+            when source_issue is not null then source_issue
             when activity_id_rank > 1 then 'duplicate_activity_id'
             when lead_id is null then 'missing_lead_id'
             {{ load_time_issue('occurred_at') }}
         end as drop_issue,
         case
+            when source_issue is not null then source_detail
             when activity_id_rank > 1 then 'kept raw row ' || winning_raw_row_number
             when lead_id is null then 'lead_id is blank'
             {{ load_time_detail(

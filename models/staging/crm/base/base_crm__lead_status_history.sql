@@ -1,6 +1,5 @@
--- Every raw status-change row, its verdict by the contract's cleaning rules
--- (docs/contract.md, "Cleaning rules"; kept rows have drop_issue null) and its
--- clean columns, none a view could derive (docs/performance.md, "Issue 13").
+-- Every raw status-change row, its verdict by docs/contract.md's cleaning rules (drop_issue null:
+-- kept) and its clean columns, none a view could derive (docs/performance.md, "Issue 13").
 {{ config(materialized='incremental_by_lead', lead_column="coalesce(lead_id, '')") }}
 {%- set content_columns = ['raw_events.lead_id', 'raw_events.old_status', 'raw_events.new_status',
     'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason'] %}
@@ -36,19 +35,18 @@ parsed_texts as (
         end as content_row_key,
         raw_events.changed_at as changed_at_text,
         raw_events._loaded_at as loaded_at_text,
-        raw_events.new_status as new_status_text
+        raw_events.new_status as new_status_text,
+        raw_events._source_issue as source_issue
     from raw_events
     left join status_labels as new_label on raw_events.new_status = new_label.raw_text
     left join load_times on raw_events._loaded_at = load_times.raw_text
 ),
 
 parsed as (
-    -- the windows below sort narrow rows: a verdict that quotes raw text (a
-    -- bad time, an unknown status) carries its quote; other raw text and the
-    -- stage of old_status join back once, in final
+    -- windows below sort narrow rows (with a verdict's quote); other raw text joins back in final
     select
         raw_row_number, event_id, lead_id, stage, stage_order, changed_at, loaded_at,
-        is_future_load, content_key, content_row_key,
+        is_future_load, content_key, content_row_key, source_issue,
         case
             {{ load_time_detail('changed_at', 'changed_at', 'changed_at_text', 'loaded_at_text') }}
             when stage is null
@@ -74,7 +72,8 @@ contents_ranked as (
     select
         *,
         case
-            when event_id_rank > 1 or lead_id is null or stage is null or changed_at is null then 1
+            when event_id_rank > 1 or source_issue is not null then 1
+            when lead_id is null or stage is null or changed_at is null then 1
             else row_number() over (
                     partition by event_id_rank = 1, lead_id, stage, changed_at
                     order by event_id nulls last, content_key, raw_row_number
@@ -84,10 +83,11 @@ contents_ranked as (
 ),
 
 judged as (
-    -- in the contract's order: a row breaking several rules drops for the first
+    -- in the contract's order (a connector's verdict first): a row drops for its first rule
     select
         *,
         case
+            when source_issue is not null then source_issue
             when event_id_rank > 1 and content_key = winning_content_key
                 then 'duplicate_event_id'
             when event_id_rank > 1 then 'superseded_event'
@@ -100,8 +100,7 @@ judged as (
 ),
 
 verdicts as (
-    -- a double submit (one stage twice in a row in the event order) keeps its
-    -- first row; rows dropped above sort apart, one pass and no join back
+    -- a double submit (a stage twice in a row) keeps its first row; dropped rows sort apart
     select
         *,
         coalesce(early_drop_issue, case
@@ -117,6 +116,7 @@ verdicts as (
 final as (
     select
         verdicts.raw_row_number,
+        raw_events._raw_table as raw_table,
         verdicts.event_id,
         verdicts.content_row_key,
         verdicts.lead_id,
@@ -130,6 +130,7 @@ final as (
         verdicts.loaded_at,
         verdicts.drop_issue,
         case
+            when verdicts.source_issue is not null then raw_events._source_detail
             when verdicts.drop_issue in ('duplicate_event_id', 'superseded_event')
                 then 'kept raw row ' || verdicts.winning_raw_row_number
             when verdicts.drop_issue = 'duplicate_event_content'

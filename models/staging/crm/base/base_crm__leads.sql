@@ -19,6 +19,9 @@ load_times as (
 parsed as (
     select
         raw_leads._raw_row_number as raw_row_number,
+        raw_leads._raw_table as raw_table,
+        raw_leads._source_issue as source_issue,
+        raw_leads._source_detail as source_detail,
         {{ blank_to_null('raw_leads.lead_id') }} as lead_id,
         raw_leads.created_at as created_at_text,
         raw_leads.updated_at as updated_at_text,
@@ -63,6 +66,7 @@ ranked as (
 final as (
     select
         raw_row_number,
+        raw_table,
         lead_id,
         case when lead_id is null then 'row-' || left(content_key, 12) end as content_row_key,
         created_at,
@@ -77,11 +81,13 @@ final as (
         email_hash,
         owner_id,
         case
+            when source_issue is not null then source_issue
             when lead_id is null then 'missing_lead_id'
             when is_future_load then 'future_loaded_at'
             when lead_row_rank > 1 then 'superseded_lead_row'
         end as drop_issue,
         case
+            when source_issue is not null then source_detail
             when lead_id is null then 'lead_id is blank'
             when is_future_load
                 then '_loaded_at ' || loaded_at_text || ' is later than the build'
@@ -90,12 +96,13 @@ final as (
         -- a kept lead with an unreadable created_at is still a lead; it is
         -- flagged and its created_at is null
         coalesce(
-            not is_future_load and lead_row_rank = 1 and created_at is null, false
+            source_issue is null and not is_future_load and lead_row_rank = 1
+            and created_at is null, false
         ) as is_invalid_created_at,
         -- the raw text, for the data-quality report of an unreadable created_at
         case
-            when not is_future_load and lead_row_rank = 1 and created_at is null
-                then created_at_text
+            when source_issue is null and not is_future_load and lead_row_rank = 1
+                and created_at is null then created_at_text
         end as invalid_created_at_text
     from ranked
 )

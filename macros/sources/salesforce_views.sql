@@ -1,0 +1,284 @@
+{#-
+    salesforce_raw_views(has_event): (name, select) of the contract's three
+    raw views, built from the raw.sf_<table> views (docs/contract.md,
+    "Salesforce"):
+    - lead_groups: each lead id's latest row, the lead its merges lead to
+      (master_record_id, followed through chains) and its state: kept,
+      merged (deleted with a master) or deleted (without one);
+    - lead_status_history: the status field's rows of lead_history, under
+      the surviving lead, each with the reason field's row saved with it;
+      plus one initial status per merge group, at its earliest created_date;
+    - leads: every lead row, merged and deleted ones with the connector's
+      verdict; a kept lead is created when its group was;
+    - activities: tasks (and events) of a lead or of the contact a converted
+      lead became.
+-#}
+{% macro salesforce_raw_views(has_event) %}
+    {% set lead_fields = var('salesforce_lead_fields') %}
+    {% set common %}
+with recursive
+
+lead_rows as (
+    select
+        _raw_row_number,
+        nullif(trim(id), '') as lead_key,
+        {{ sf_truthy('is_deleted') }} as is_deleted,
+        nullif(trim(master_record_id), '') as master_key,
+        nullif(trim(converted_contact_id), '') as contact_key,
+        {{ sf_time('created_date') }} as created_date,
+        {{ sf_time('_fivetran_synced') }} as synced,
+        status,
+        row_number() over (
+            partition by nullif(trim(id), '')
+            order by _fivetran_synced desc nulls last, last_modified_date desc nulls last,
+                _raw_row_number desc
+        ) as row_rank
+    from raw.sf_lead
+),
+
+latest_leads as (
+    select * from lead_rows
+    where row_rank = 1 and lead_key is not null
+),
+
+merge_chains (lead_key, survivor_key, depth) as (
+    -- a merged lead counts as the lead its master leads to
+    select lead_key, lead_key, 0 from latest_leads
+    where not (is_deleted and master_key is not null)
+    union all
+    select losers.lead_key, merge_chains.survivor_key, merge_chains.depth + 1
+    from latest_leads as losers
+    inner join merge_chains on losers.master_key = merge_chains.lead_key
+    where losers.is_deleted and losers.master_key is not null and merge_chains.depth < 100
+),
+
+lead_groups as (
+    select
+        latest_leads.*,
+        coalesce(merge_chains.survivor_key, latest_leads.master_key, latest_leads.lead_key)
+            as survivor_key,
+        latest_leads.is_deleted and latest_leads.master_key is not null as is_merged,
+        coalesce(survivors.is_deleted and survivors.master_key is null, false) as is_group_deleted,
+        survivors._raw_row_number as survivor_row_number,
+        min(latest_leads.created_date) over (
+            partition by coalesce(merge_chains.survivor_key, latest_leads.master_key,
+                latest_leads.lead_key)
+        ) as group_created_date
+    from latest_leads
+    left join merge_chains on latest_leads.lead_key = merge_chains.lead_key
+    left join latest_leads as survivors
+        on coalesce(merge_chains.survivor_key, latest_leads.master_key, latest_leads.lead_key)
+        = survivors.lead_key
+),
+
+history_rows as (
+    select
+        _raw_row_number,
+        nullif(trim(id), '') as history_id,
+        nullif(trim(lead_id), '') as lead_key,
+        lower(trim(field)) as field,
+        old_value,
+        new_value,
+        {{ sf_time('created_date') }} as created_date,
+        created_by_id,
+        {{ sf_truthy('is_deleted') }} as is_deleted,
+        {{ sf_time('_fivetran_synced') }} as synced
+    from raw.sf_lead_history
+),
+
+status_rows as (
+    select * from history_rows
+    where field = {{ sql_string(var('salesforce_status_field') | lower) }}
+)
+    {% endset %}
+
+    {% set reason_fields = var('salesforce_reason_fields') %}
+    {% set status_sql %}
+{{ common }},
+
+reasons as (
+    -- the reason field's row saved with the status: same lead, same time
+    select
+        lead_key,
+        created_date,
+        new_value as reason,
+        row_number() over (
+            partition by lead_key, created_date
+            order by case field
+                {%- for field in reason_fields %} when {{ sql_string(field | lower) }} then {{ loop.index }}{% endfor %}
+            end, _raw_row_number desc
+        ) as reason_rank
+    from history_rows
+    where field in ({{ sf_list(reason_fields) if reason_fields else "''" }})
+        and not is_deleted and nullif(trim(new_value), '') is not null
+),
+
+first_changes as (
+    select
+        lead_key,
+        old_value,
+        row_number() over (partition by lead_key order by created_date, history_id) as change_rank
+    from status_rows
+    where not is_deleted
+),
+
+founders as (
+    -- a merge group is created once: at its earliest created_date, with that
+    -- member's initial status; the others' creations are no status changes
+    select
+        *,
+        row_number() over (
+            partition by survivor_key order by created_date nulls last, lead_key
+        ) as founder_rank
+    from lead_groups
+    where not is_group_deleted
+)
+
+select
+    status_rows.history_id as event_id,
+    coalesce(lead_groups.survivor_key, status_rows.lead_key) as lead_id,
+    status_rows.old_value as old_status,
+    status_rows.new_value as new_status,
+    status_rows.created_date as changed_at,
+    status_rows.created_by_id as changed_by,
+    reasons.reason,
+    -- a merge moves a row to another lead: it arrives again with the merge
+    case
+        when lead_groups.is_merged then greatest(status_rows.synced, lead_groups.synced)
+        else status_rows.synced
+    end as _loaded_at,
+    status_rows._raw_row_number,
+    'lead_history' as _raw_table,
+    case when status_rows.is_deleted or lead_groups.is_group_deleted then 'deleted_in_crm' end
+        as _source_issue,
+    case
+        when status_rows.is_deleted then 'is_deleted is true in lead_history'
+        when lead_groups.is_group_deleted
+            then 'lead ' || lead_groups.survivor_key || ' is deleted in Salesforce'
+    end as _source_detail
+from status_rows
+left join lead_groups on status_rows.lead_key = lead_groups.lead_key
+left join reasons
+    on status_rows.lead_key = reasons.lead_key
+    and status_rows.created_date = reasons.created_date
+    and reasons.reason_rank = 1
+union all
+select
+    'created:' || founders.survivor_key as event_id,
+    founders.survivor_key as lead_id,
+    null as old_status,
+    coalesce(first_changes.old_value, founders.status) as new_status,
+    founders.created_date as changed_at,
+    null as changed_by,
+    null as reason,
+    founders.synced as _loaded_at,
+    -founders.survivor_row_number as _raw_row_number,
+    'lead' as _raw_table,
+    null as _source_issue,
+    null as _source_detail
+from founders
+left join first_changes
+    on founders.lead_key = first_changes.lead_key
+    and first_changes.change_rank = 1
+where founders.founder_rank = 1 and founders.survivor_row_number is not null
+    {% endset %}
+
+    {% set leads_sql %}
+{{ common }}
+
+select
+    sf_lead.id as lead_id,
+    case
+        when not lead_groups.is_merged then lead_groups.group_created_date
+        else {{ sf_time('sf_lead.created_date') }}
+    end as created_at,
+    {{ sf_time('sf_lead.last_modified_date') }} as updated_at,
+    sf_lead.lead_source,
+    {%- for attribute in ['channel', 'segment', 'region'] %}
+    {{ 'sf_lead.' ~ lead_fields[attribute] if lead_fields.get(attribute) else 'null' }} as {{ attribute }},
+    {%- endfor %}
+    sf_lead.industry,
+    {{ 'sf_lead.' ~ lead_fields['is_existing_customer'] if lead_fields.get('is_existing_customer') else 'null' }}
+        as is_existing_customer,
+    sf_lead.email,
+    sf_lead.company,
+    sf_lead.owner_id,
+    {{ sf_time('sf_lead._fivetran_synced') }} as _loaded_at,
+    sf_lead._raw_row_number,
+    'lead' as _raw_table,
+    case
+        when lead_groups.is_merged then 'merged_lead'
+        when lead_groups.is_group_deleted then 'deleted_in_crm'
+    end as _source_issue,
+    case
+        when lead_groups.is_merged then 'merged into lead ' || lead_groups.survivor_key
+        when lead_groups.is_group_deleted
+            then 'lead ' || lead_groups.survivor_key || ' is deleted in Salesforce'
+    end as _source_detail
+from raw.sf_lead as sf_lead
+left join lead_groups on nullif(trim(sf_lead.id), '') = lead_groups.lead_key
+    {% endset %}
+
+    {% set activities_sql %}
+{{ common }},
+
+contacts as (
+    -- the contact a converted lead became; tasks move to it on conversion
+    select
+        contact_key,
+        survivor_key,
+        is_group_deleted,
+        row_number() over (partition by contact_key order by created_date, lead_key) as contact_rank
+    from lead_groups
+    where contact_key is not null
+),
+
+activity_rows as (
+    select
+        id, who_id, type, owner_id, is_deleted, _fivetran_synced, _raw_row_number,
+        'task' as raw_table,
+        coalesce(nullif(trim(completed_date_time), ''), created_date) as occurred_at
+    from raw.sf_task
+    {%- if has_event %}
+    union all
+    select
+        id, who_id, type, owner_id, is_deleted, _fivetran_synced, -_raw_row_number,
+        'event' as raw_table,
+        coalesce(nullif(trim(activity_date_time), ''), created_date) as occurred_at
+    from raw.sf_event
+    {%- endif %}
+)
+
+select
+    activity_rows.id as activity_id,
+    coalesce(lead_groups.survivor_key, contacts.survivor_key, activity_rows.who_id) as lead_id,
+    activity_rows.type as activity_type,
+    {{ sf_time('activity_rows.occurred_at') }} as occurred_at,
+    activity_rows.owner_id as performed_by,
+    {{ sf_time('activity_rows._fivetran_synced') }} as _loaded_at,
+    activity_rows._raw_row_number,
+    activity_rows.raw_table as _raw_table,
+    case
+        when {{ sf_truthy('activity_rows.is_deleted') }}
+            or coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)
+            then 'deleted_in_crm'
+    end as _source_issue,
+    case
+        when {{ sf_truthy('activity_rows.is_deleted') }}
+            then 'is_deleted is true in ' || activity_rows.raw_table
+        when coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)
+            then 'lead ' || coalesce(lead_groups.survivor_key, contacts.survivor_key)
+            || ' is deleted in Salesforce'
+    end as _source_detail
+from activity_rows
+left join lead_groups on nullif(trim(activity_rows.who_id), '') = lead_groups.lead_key
+left join contacts
+    on nullif(trim(activity_rows.who_id), '') = contacts.contact_key
+    and contacts.contact_rank = 1
+    {% endset %}
+    {{ return([
+        ('lead_status_history', status_sql),
+        ('leads', leads_sql),
+        ('activities', activities_sql),
+    ]) }}
+{% endmacro %}
