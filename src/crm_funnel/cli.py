@@ -561,19 +561,33 @@ def cmd_validate(options: argparse.Namespace) -> int:
 
 
 def cmd_generate(options: argparse.Namespace) -> int:
+    import tempfile
     import time
 
     from crm_funnel.generate import DirtRates, generate
 
     started = time.perf_counter()
-    summary = generate(
-        options.leads,
-        Path(options.out),
-        options.format,
-        options.seed,
-        DirtRates.parse(options.dirt),
-        options.days,
-    )
+    salesforce = (options.crm or os.environ.get("CRM_SOURCE") or "export") == "salesforce"
+    with tempfile.TemporaryDirectory(prefix="crm-funnel-export-") as scratch:
+        summary = generate(
+            options.leads,
+            Path(scratch) if salesforce else Path(options.out),
+            options.format,
+            options.seed,
+            DirtRates.parse(options.dirt),
+            options.days,
+        )
+        if salesforce:
+            from crm_funnel.generate_salesforce import to_salesforce
+
+            counts = to_salesforce(Path(scratch), Path(options.out), options.format)
+            print(
+                f"wrote Salesforce tables for {summary.leads} leads to {options.out}"
+                f" ({options.format}; "
+                + ", ".join(f"{name} {rows} rows" for name, rows in counts.items())
+                + f") in {time.perf_counter() - started:.1f} s"
+            )
+            return 0
     print(
         f"wrote {summary.events} events, {summary.lead_rows} lead rows, "
         f"{summary.activities} activities for {summary.leads} leads to {options.out} "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
 
 import pytest
-from conftest import dbt_build
+from conftest import CLI, PROJECT_DIR, dbt_build
 
 from crm_funnel.generate import DirtRates, generate
 
@@ -103,3 +104,36 @@ def test_rows_land_on_many_load_days(realistic):
         " where source = 'lead_status_history'"
     )
     assert days > 100
+
+
+def test_the_bundled_salesforce_sample_is_what_the_documented_command_writes(tmp_path):
+    """docs/sources.md: data/sample_salesforce/ is `crm-funnel generate --crm
+    salesforce --leads 300 --seed 7`, byte for byte, with the shapes the
+    contract's section "Salesforce" handles."""
+    import duckdb
+
+    out = tmp_path / "sample_salesforce"
+    command = [str(CLI), "generate", "--crm", "salesforce", "--leads", "300", "--seed", "7"]
+    done = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    bundled = PROJECT_DIR / "data" / "sample_salesforce"
+    assert sorted(p.name for p in out.iterdir()) == ["lead.csv", "lead_history.csv", "task.csv"]
+    for name in ("lead.csv", "lead_history.csv", "task.csv"):
+        assert (out / name).read_bytes() == (bundled / name).read_bytes(), name
+    with duckdb.connect() as connection:
+
+        def count(sql: str) -> int:
+            return connection.execute(sql.replace("{dir}", str(bundled))).fetchone()[0]
+
+        lead = "read_csv('{dir}/lead.csv', all_varchar = true)"
+        task = "read_csv('{dir}/task.csv', all_varchar = true)"
+        history = "read_csv('{dir}/lead_history.csv', all_varchar = true)"
+        assert count(f"select count(*) from {lead} where master_record_id is not null") > 0
+        assert count(f"select count(*) from {lead} where is_deleted = 'true'") > count(
+            f"select count(*) from {lead} where master_record_id is not null"
+        )
+        assert count(f"select count(*) from {task} where who_id like '003%'") > 0
+        assert count(f"select count(*) from {history} where field != 'Status'") > 0
+        assert count(f"select count(*) from {history} where created_date like '%.___+0000'") == (
+            count(f"select count(*) from {history}")
+        )
