@@ -94,7 +94,12 @@ judged as (
         and (
             raw_rows != built_rows
             or content_fingerprint is distinct from built_content_fingerprint
-        ) as is_changed_below_watermark
+        )
+        {%- if crm_source() == 'salesforce' %}
+        -- a connector upserts: a changed row is synced again, into a newer load
+        -- whose leads this night rebuilds, so an old load may only lose rows
+        and raw_rows >= built_rows
+        {%- endif %} as is_changed_below_watermark
     from compared
 ),
 
