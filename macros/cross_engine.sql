@@ -208,3 +208,23 @@
 {% macro duckdb__inlined_cte() -%}not materialized{%- endmacro %}
 
 {% macro default__inlined_cte() -%}{%- endmacro %}
+
+
+{#- first_by(value, order_by): as an aggregate, the group's `value` of the row
+    first by the columns of `order_by` (a list; ascending): a hash aggregate
+    where a window would sort every row (docs/performance.md, "Issue 23") -#}
+{% macro first_by(value, order_by) -%}
+    {{ return(adapter.dispatch('first_by', 'crm_funnel')(value, order_by)) }}
+{%- endmacro %}
+
+{% macro duckdb__first_by(value, order_by) -%}
+    arg_min({{ value }}, ({{ order_by | join(', ') }}))
+{%- endmacro %}
+
+{% macro default__first_by(value, order_by) -%}
+    (array_agg({{ value }} order by {{ order_by | join(', ') }}))[1]
+{%- endmacro %}
+
+{% macro spark__first_by(value, order_by) -%}
+    min_by({{ value }}, struct({{ order_by | join(', ') }}))
+{%- endmacro %}

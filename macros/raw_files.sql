@@ -235,10 +235,18 @@
         {% endfor %}
     {% endif %}
     {% do run_query("create schema raw") %}
-    {% set kind = raw_relation_kind() if from_tables else 'view' %}
     {% for name, view_sql in views %}
+        {#- a Salesforce source's translated relations are tables: computed
+            once, where a view is computed again by every reader -#}
+        {% set kind = raw_relation_kind() if from_tables else 'view' %}
+        {% if crm_source() == 'salesforce' and not name.startswith('sf_') or name == 'sf_lead_groups' %}
+            {% set kind = 'table' %}
+        {% endif %}
         {% do run_query("create " ~ kind ~ " raw." ~ name ~ " as " ~ view_sql) %}
-        {% if kind == 'table' %}{% do run_query("analyze raw." ~ name) %}{% endif %}
+        {#- PostgreSQL plans with statistics; DuckDB keeps its own as it writes -#}
+        {% if kind == 'table' and target.type != 'duckdb' %}
+            {% do run_query("analyze raw." ~ name) %}
+        {% endif %}
     {% endfor %}
     {{ return('') }}
 {% endmacro %}

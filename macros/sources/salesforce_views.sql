@@ -1,8 +1,10 @@
 {#-
     salesforce_raw_views(has_event): (name, select) of the contract's three
-    raw views, built from the raw.sf_<table> views (docs/contract.md,
-    "Salesforce"):
-    - lead_groups: each lead id's latest row, the lead its merges lead to
+    raw relations, built from the raw.sf_<table> views (docs/contract.md,
+    "Salesforce"), and the lead groups they share; register_raw_files()
+    makes them tables, each computed once per run, where views would be
+    computed again by every reader (docs/performance.md, "Issue 23"):
+    - sf_lead_groups: each lead id's latest row, the lead its merges lead to
       (master_record_id, followed through chains) and its state: kept,
       merged (deleted with a master) or deleted (without one);
     - lead_status_history: the status field's rows of lead_history, under
@@ -15,7 +17,7 @@
 -#}
 {% macro salesforce_raw_views(has_event) %}
     {% set lead_fields = var('salesforce_lead_fields') %}
-    {% set common %}
+    {% set lead_groups_sql %}
 with recursive
 
 lead_rows as (
@@ -69,6 +71,16 @@ lead_groups as (
     left join latest_leads as survivors
         on coalesce(merge_chains.survivor_key, latest_leads.master_key, latest_leads.lead_key)
         = survivors.lead_key
+)
+
+select * from lead_groups
+    {% endset %}
+
+    {% set common %}
+with
+
+lead_groups as (
+    select * from raw.sf_lead_groups
 ),
 
 history_rows as (
@@ -114,12 +126,13 @@ reasons as (
 ),
 
 first_changes as (
+    -- each lead's first status row's old value: its initial status
     select
         lead_key,
-        old_value,
-        row_number() over (partition by lead_key order by created_date, history_id) as change_rank
+        {{ first_by('old_value', ['created_date', 'history_id']) }} as old_value
     from status_rows
     where not is_deleted
+    group by lead_key
 ),
 
 founders as (
@@ -177,15 +190,11 @@ select
     null as _source_issue,
     null as _source_detail
 from founders
-left join first_changes
-    on founders.lead_key = first_changes.lead_key
-    and first_changes.change_rank = 1
+left join first_changes on founders.lead_key = first_changes.lead_key
 where founders.founder_rank = 1 and founders.survivor_row_number is not null
     {% endset %}
 
     {% set leads_sql %}
-{{ common }}
-
 select
     sf_lead.id as lead_id,
     case
@@ -216,11 +225,15 @@ select
             then 'lead ' || lead_groups.survivor_key || ' is deleted in Salesforce'
     end as _source_detail
 from raw.sf_lead as sf_lead
-left join lead_groups on nullif(trim(sf_lead.id), '') = lead_groups.lead_key
+left join raw.sf_lead_groups as lead_groups on nullif(trim(sf_lead.id), '') = lead_groups.lead_key
     {% endset %}
 
     {% set activities_sql %}
-{{ common }},
+with
+
+lead_groups as (
+    select * from raw.sf_lead_groups
+),
 
 contacts as (
     -- the contact a converted lead became; tasks move to it on conversion
@@ -277,6 +290,7 @@ left join contacts
     and contacts.contact_rank = 1
     {% endset %}
     {{ return([
+        ('sf_lead_groups', lead_groups_sql),
         ('lead_status_history', status_sql),
         ('leads', leads_sql),
         ('activities', activities_sql),
