@@ -197,12 +197,13 @@ def test_handoffs_from_salesforce_history(fivetran_build):
 
 
 def test_a_merge_group_is_one_lead_created_once(fivetran_build):
-    assert fivetran_build.rows("select lead_id, created_at from main.dim_leads order by 1") == [
-        ("00Q1", at(2, 9)),
-        ("00Q2", at(3, 8)),
-        ("00Q3", at(2, 9)),
-        ("00Q4", at(4, 8)),
-        ("00Q8", at(5, 9)),
+    dim_leads = "select lead_id, created_at, merged_lead_ids from main.dim_leads order by 1"
+    assert fivetran_build.rows(dim_leads) == [
+        ("00Q1", at(2, 9), None),
+        ("00Q2", at(3, 8), None),
+        ("00Q3", at(2, 9), None),
+        ("00Q4", at(4, 8), "00Q5;00Q6"),
+        ("00Q8", at(5, 9), None),
     ]
     # the group's timeline: created (00Q5's creation), 00Q5's MQL, 00Q4's accept
     assert fivetran_build.rows(
@@ -276,6 +277,9 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     full = dbt_build(raw, tmp_path / "full.duckdb", "--full-refresh", CRM_SOURCE="salesforce")
     assert full.returncode == 0, full.output[-3000:]
     assert [row[0] for row in second.rows(HANDOFFS)] == ["00Q1", "00Q3", "00Q4", "00Q8"]
+    assert second.rows("select merged_lead_ids from main.dim_leads where lead_id = '00Q1'") == [
+        ("00Q2",)
+    ]
     for mart in MARTS:
         query = f"select * from main.{mart} order by all"
         assert second.rows(query) == full.rows(query), mart
