@@ -205,10 +205,13 @@
 
 {% macro export_view_sql(name, view_sql) %}
     {#- an export file's rows come from that file, with no connector verdict
-        (the columns a Salesforce source fills: macros/sources/salesforce.sql) -#}
-    {{ return("select raw_rows.*, " ~ sql_string(name) ~ " as _raw_table, cast(null as "
-        ~ dbt.type_string() ~ ") as _source_issue, cast(null as " ~ dbt.type_string()
-        ~ ") as _source_detail from (" ~ view_sql ~ ") as raw_rows") }}
+        and no merged records (the columns a Salesforce source fills:
+        macros/sources/salesforce.sql) -#}
+    {% set no_text = "cast(null as " ~ dbt.type_string() ~ ")" %}
+    {{ return("select raw_rows.*, " ~ sql_string(name) ~ " as _raw_table, " ~ no_text
+        ~ " as _source_issue, " ~ no_text ~ " as _source_detail"
+        ~ (", " ~ no_text ~ " as _merged_lead_ids" if name == 'leads' else "")
+        ~ " from (" ~ view_sql ~ ") as raw_rows") }}
 {% endmacro %}
 
 

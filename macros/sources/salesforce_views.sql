@@ -215,6 +215,7 @@ select
     {{ sf_time('sf_lead._fivetran_synced') }} as _loaded_at,
     sf_lead._raw_row_number,
     'lead' as _raw_table,
+    merged_ids.merged_lead_ids as _merged_lead_ids,
     case
         when lead_groups.is_merged then 'merged_lead'
         when lead_groups.is_group_deleted then 'deleted_in_crm'
@@ -226,6 +227,16 @@ select
     end as _source_detail
 from raw.sf_lead as sf_lead
 left join raw.sf_lead_groups as lead_groups on nullif(trim(sf_lead.id), '') = lead_groups.lead_key
+left join (
+    -- the ids merged into each kept lead, for dim_leads
+    select
+        survivor_key,
+        {{ dbt.listagg('lead_key', "';'", "order by lead_key") }} as merged_lead_ids
+    from raw.sf_lead_groups
+    where is_merged
+    group by survivor_key
+) as merged_ids
+    on lead_groups.survivor_key = merged_ids.survivor_key and not lead_groups.is_merged
     {% endset %}
 
     {% set activities_sql %}

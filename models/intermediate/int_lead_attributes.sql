@@ -48,6 +48,7 @@ attributed as (
         end as motion,
         leads.owner_id,
         leads.email_hash,
+        leads.merged_lead_ids,
         -- contract: every source not listed as high priority is standard
         coalesce(lead_source_priority.priority, 'standard') as priority
     from all_lead_ids

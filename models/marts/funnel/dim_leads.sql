@@ -35,7 +35,8 @@ final as (
         lead_attributes.owner_id,
         lead_attributes.email_hash,
         latest_events.current_stage,
-        latest_events.current_stage_entered_at
+        latest_events.current_stage_entered_at,
+        lead_attributes.merged_lead_ids
     from lead_attributes
     left join latest_events
         on lead_attributes.lead_id = latest_events.lead_id

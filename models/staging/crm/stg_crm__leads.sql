@@ -91,6 +91,7 @@ final as (
         cast(customer_values.canonical_value as boolean) as is_existing_customer,
         {{ blank_to_null('kept.owner_id') }} as owner_id,
         kept.email_hash,
+        kept.merged_lead_ids,
         kept.is_invalid_created_at,
         kept.invalid_created_at_text
     from kept

@@ -22,6 +22,7 @@ parsed as (
         raw_leads._raw_table as raw_table,
         raw_leads._source_issue as source_issue,
         raw_leads._source_detail as source_detail,
+        raw_leads._merged_lead_ids as merged_lead_ids,
         {{ blank_to_null('raw_leads.lead_id') }} as lead_id,
         raw_leads.created_at as created_at_text,
         raw_leads.updated_at as updated_at_text,
@@ -80,6 +81,7 @@ final as (
         is_existing_customer,
         email_hash,
         owner_id,
+        merged_lead_ids,
         case
             when source_issue is not null then source_issue
             when lead_id is null then 'missing_lead_id'
