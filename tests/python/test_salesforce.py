@@ -78,3 +78,15 @@ def test_a_missing_salesforce_column_is_named_before_any_model(tmp_path):
     assert build.returncode != 0
     assert "lead_history.csv: missing required column field" in build.output
     assert "OK created" not in build.output
+
+
+def test_a_missing_salesforce_table_is_named_with_both_names(tmp_path):
+    raw = write_fivetran(tmp_path / "raw")
+    (raw / "task.csv").unlink()
+    build = dbt_build(raw, tmp_path / "w.duckdb", CRM_SOURCE="salesforce")
+    assert build.returncode != 0
+    assert (
+        "task.csv: file is missing; expected Salesforce table task as task.csv or .parquet"
+        " (Fivetran) or Task.csv or .parquet (Airbyte)"
+    ) in build.output
+    assert "OK created" not in build.output
