@@ -76,8 +76,9 @@ LEADS = [
     # 00Q7: deleted without a master: it, its history and its task leave
     lead("00Q7", "MQL", t(2, 9), t(5, 9), deleted="true"),
     # 00Q8: MQL 10:00, accepted 11:00 (TTA 1 h), converted 03-06 10:00 into
-    # contact 0038 (reached_opportunity); the task re-parented to that
-    # contact, completed 13:00, is its first touch (TTFT 2 h)
+    # contact 0038 (reached_opportunity); its touches moved to that contact:
+    # the meeting (an Event) at 12:00 is its first touch (TTFT 1 h), before
+    # the task completed at 13:00
     lead("00Q8", "Converted", t(5, 9), t(6, 10), contact="0038"),
 ]
 HISTORY = [
@@ -105,6 +106,15 @@ TASKS = [
     task("00T4", "00Q7", "Call", t(2, 12), t(2, 12)),
     task("00T5", "0038", "Call", t(5, 13, 10), t(5, 13)),
 ]
+EVENT_COLUMNS = [*TASK_COLUMNS, "activity_date_time"]
+EVENTS = [
+    # an event's time is when it takes place (activity_date_time), not when it
+    # was booked: the meeting at 12:00 with 00Q8's contact is its first touch
+    # (TTFT 1 h), before the 13:00 call
+    [*task("00U1", "0038", "Meeting", t(5, 9, 30), ""), t(5, 12)],
+    # deleted: would otherwise be 00Q1's first touch at 14:45
+    [*task("00U2", "00Q1", "Meeting", t(2, 10), "", deleted="true"), t(2, 14, 45)],
+]
 
 
 def write_table(path: Path, columns: list[str], rows: list[list[str]]) -> None:
@@ -119,6 +129,7 @@ def write_fivetran(folder: Path) -> Path:
     write_table(folder / "lead.csv", LEAD_COLUMNS, LEADS)
     write_table(folder / "lead_history.csv", HISTORY_COLUMNS, HISTORY)
     write_table(folder / "task.csv", TASK_COLUMNS, TASKS)
+    write_table(folder / "event.csv", EVENT_COLUMNS, EVENTS)
     return folder
 
 
@@ -137,6 +148,7 @@ def write_airbyte(folder: Path) -> Path:
         ("Lead", LEAD_COLUMNS, LEADS),
         ("LeadHistory", HISTORY_COLUMNS, HISTORY),
         ("Task", TASK_COLUMNS, TASKS),
+        ("Event", EVENT_COLUMNS, EVENTS),
     ]:
         write_table(folder / f"{name}.csv", [api_name(c) for c in columns], rows)
     return folder
@@ -158,18 +170,20 @@ EXPECTED_HANDOFFS = [
     ("00Q2", 1, "mql", at(3, 8), "pending", None, None, None, None, None, False),
     ("00Q3", 1, "mql", at(2, 11), "disqualified", at(3, 12), "budget", None, 25.0, None, False),
     ("00Q4", 1, "mql", at(4, 9), "accepted", at(4, 15), None, at(4, 16), 6.0, 1.0, False),
-    ("00Q8", 1, "mql", at(5, 10), "accepted", at(5, 11), None, at(5, 13), 1.0, 2.0, True),
+    ("00Q8", 1, "mql", at(5, 10), "accepted", at(5, 11), None, at(5, 12), 1.0, 1.0, True),
 ]
 # lead_history counts its status rows (10; the reason and Rating rows are
 # read with them or not at all); 00Q7's one is dropped. lead: 00Q5 and 00Q6
 # merged, 00Q7 deleted. task: 00T2 deleted, 00T4 of the deleted lead.
+# event: 00U2 deleted.
 EXPECTED_LOADS = [
-    ("event", 0, 0, 0, 0),
+    ("event", 2, 1, 1, 0),
     ("lead", 8, 5, 3, 0),
     ("lead_history", 10, 9, 1, 0),
     ("task", 5, 3, 2, 0),
 ]
 EXPECTED_ISSUES = [
+    ("event", 2, "deleted_in_crm", "dropped", "is_deleted is true in event"),
     ("lead", 5, "merged_lead", "dropped", "merged into lead 00Q4"),
     ("lead", 6, "merged_lead", "dropped", "merged into lead 00Q4"),
     ("lead", 7, "deleted_in_crm", "dropped", "lead 00Q7 is deleted in Salesforce"),
