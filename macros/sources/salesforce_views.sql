@@ -54,23 +54,26 @@ merge_chains (lead_key, survivor_key, depth) as (
     where losers.is_deleted and losers.master_key is not null and merge_chains.depth < 100
 ),
 
-lead_groups as (
+resolved as (
+    -- unresolved chains (a master not in the table) end at the named master
     select
         latest_leads.*,
         coalesce(merge_chains.survivor_key, latest_leads.master_key, latest_leads.lead_key)
-            as survivor_key,
-        latest_leads.is_deleted and latest_leads.master_key is not null as is_merged,
-        coalesce(survivors.is_deleted and survivors.master_key is null, false) as is_group_deleted,
-        survivors._raw_row_number as survivor_row_number,
-        min(latest_leads.created_date) over (
-            partition by coalesce(merge_chains.survivor_key, latest_leads.master_key,
-                latest_leads.lead_key)
-        ) as group_created_date
+            as survivor_key
     from latest_leads
     left join merge_chains on latest_leads.lead_key = merge_chains.lead_key
-    left join latest_leads as survivors
-        on coalesce(merge_chains.survivor_key, latest_leads.master_key, latest_leads.lead_key)
-        = survivors.lead_key
+),
+
+lead_groups as (
+    select
+        resolved.*,
+        resolved.is_deleted and resolved.master_key is not null as is_merged,
+        coalesce(survivors.is_deleted and survivors.master_key is null, false) as is_group_deleted,
+        survivors._raw_row_number as survivor_row_number,
+        min(resolved.created_date) over (partition by resolved.survivor_key)
+            as group_created_date
+    from resolved
+    left join latest_leads as survivors on resolved.survivor_key = survivors.lead_key
 )
 
 select * from lead_groups

@@ -14,6 +14,8 @@ from salesforce_fixture import (
     HANDOFFS,
     HISTORY,
     HISTORY_COLUMNS,
+    LEAD_COLUMNS,
+    LEADS,
     at,
     write_airbyte,
     write_fivetran,
@@ -90,3 +92,33 @@ def test_a_missing_salesforce_table_is_named_with_both_names(tmp_path):
         " (Fivetran) or Task.csv or .parquet (Airbyte)"
     ) in build.output
     assert "OK created" not in build.output
+
+
+def test_an_unmapped_initial_status_flags_its_lead_row(tmp_path):
+    """00Q2 has no status row, so its initial status is Lead.status; an
+    unmapped one is dropped as unknown_status, and since it is derived from
+    the lead's row (no raw row of its own) the lead row 2 is flagged
+    bad_initial_status, kept: 00Q2 stays a lead, with no handoff."""
+    raw = write_fivetran(tmp_path / "raw")
+    leads = [row[:] for row in LEADS]
+    leads[1][LEAD_COLUMNS.index("status")] = "Hot Lead"
+    write_table(raw / "lead.csv", LEAD_COLUMNS, leads)
+    build = dbt_build(raw, tmp_path / "w.duckdb", CRM_SOURCE="salesforce")
+    assert build.returncode == 0, build.output[-3000:]
+    assert build.rows(
+        "select source, raw_row_number, issue, action, detail from main.dq_issues"
+        " where issue = 'bad_initial_status'"
+    ) == [
+        (
+            "lead",
+            2,
+            "bad_initial_status",
+            "flagged",
+            "initial status dropped as unknown_status: new_status='Hot Lead'",
+        )
+    ]
+    assert build.rows("select lead_id from main.dim_leads where lead_id = '00Q2'") == [("00Q2",)]
+    assert [row[0] for row in build.rows(HANDOFFS)] == ["00Q1", "00Q3", "00Q4", "00Q8"]
+    # nothing new is a raw row or a drop; the lead row is counted flagged
+    flagged = [(*row[:4], 1) if row[0] == "lead" else row for row in EXPECTED_LOADS]
+    assert build.rows("select * from main.dq_load_summary order by 1") == flagged

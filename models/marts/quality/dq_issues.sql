@@ -16,10 +16,6 @@ judged_rows as (
     select * from {{ ref('stg_crm__raw_rows') }}
 ),
 
-judged_events as (
-    select * from {{ ref('base_crm__lead_status_history') }}
-),
-
 ordered_events as (
     select * from {{ ref('int_lead_events_ordered') }}
 ),
@@ -93,16 +89,14 @@ event_flags as (
 ),
 
 lead_flags as (
-    -- a Salesforce lead's initial status is derived from its row (raw_row_number
-    -- is minus the lead's row): when the rules drop it, the lead row is flagged
     select
-        'lead' as source,
+        raw_table as source,
         lead_id as row_key,
-        -raw_row_number as raw_row_number,
+        raw_row_number,
         'bad_initial_status' as issue,
-        'initial status dropped as ' || drop_issue || coalesce(': ' || drop_detail, '') as detail
-    from judged_events
-    where raw_table = 'lead' and drop_issue is not null
+        bad_initial_status_detail as detail
+    from leads
+    where bad_initial_status_detail is not null
     union all
     select
         raw_table as source,

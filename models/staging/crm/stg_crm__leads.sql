@@ -24,6 +24,17 @@ kept as (
     where drop_issue is null and {{ only_affected_leads('lead_id') }}
 ),
 
+dropped_initial_statuses as (
+    -- a Salesforce lead's initial status is derived from its row, not a raw
+    -- row of its own: a rule's drop of it is a flag on the lead (dq_issues)
+    select
+        lead_id,
+        'initial status dropped as ' || drop_issue || coalesce(': ' || drop_detail, '')
+            as detail
+    from {{ ref('base_crm__lead_status_history') }}
+    where raw_table = 'lead' and drop_issue is not null and {{ only_affected_leads('lead_id') }}
+),
+
 raw_values as (
     {%- for attribute in attributes %}
     select distinct
@@ -93,7 +104,8 @@ final as (
         kept.email_hash,
         kept.merged_lead_ids,
         kept.is_invalid_created_at,
-        kept.invalid_created_at_text
+        kept.invalid_created_at_text,
+        dropped_initial_statuses.detail as bad_initial_status_detail
     from kept
     {%- for attribute, alias in [
         ('lead_source', 'source_values'), ('channel', 'channel_values'), ('segment', 'segment_values'),
@@ -104,6 +116,7 @@ left join mapped_values as {{ alias }}
         {{ alias }}.attribute = '{{ attribute }}'
         and kept.{{ attribute }} is not distinct from {{ alias }}.raw_text
     {%- endfor %}
+    left join dropped_initial_statuses on kept.lead_id = dropped_initial_statuses.lead_id
 )
 
 select * from final
