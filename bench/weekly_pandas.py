@@ -44,6 +44,7 @@ def blank_to_nan(series: pd.Series) -> pd.Series:
 
 def weekly(raw: Path, fmt: str) -> pd.DataFrame:
     status = pd.read_csv(SEEDS / "status_map.csv", dtype=str)
+    status = status[status.crm.isna()]  # the rows for every source (the export's)
     status = dict(zip(status.raw_label, status.stage, strict=True))
     order = pd.read_csv(SEEDS / "funnel_stages.csv")
     order = dict(zip(order.stage, order.stage_order, strict=True))

@@ -222,10 +222,8 @@
     {% if not from_tables %}{% do warn_sample_salt() %}{% endif %}
     {#- every file or table is checked before any view is created -#}
     {% set views = [] %}
-    {% if crm_source() == 'salesforce' %}
-        {% do views.extend(register_salesforce_tables(from_tables)) %}
-        {% set has_event = 'sf_event' in views | map(attribute=0) | list %}
-        {% do views.extend(salesforce_raw_views(has_event)) %}
+    {% if crm_source() != 'export' %}
+        {% do views.extend(register_crm_tables(from_tables)) %}
     {% else %}
         {% for name, required in crm_source_columns().items() %}
             {% set required = required | reject('equalto', '_raw_row_number') | list %}
@@ -239,10 +237,11 @@
     {% endif %}
     {% do run_query("create schema raw") %}
     {% for name, view_sql in views %}
-        {#- a Salesforce source's translated relations are tables: computed
-            once, where a view is computed again by every reader -#}
+        {#- a connector source's translated relations (and its groups of
+            merged records) are tables: computed once, where a view is
+            computed again by every reader -#}
         {% set kind = raw_relation_kind() if from_tables else 'view' %}
-        {% if crm_source() == 'salesforce' and not name.startswith('sf_') or name == 'sf_lead_groups' %}
+        {% if crm_source() != 'export' and (name in ['lead_status_history', 'leads', 'activities'] or name.endswith('_groups')) %}
             {% set kind = 'table' %}
         {% endif %}
         {% do run_query("create " ~ kind ~ " raw." ~ name ~ " as " ~ view_sql) %}

@@ -43,8 +43,11 @@
     status_labels(relation): each distinct raw status text of `relation`
     (new_status and old_status) once, as (raw_text, stage, stage_order):
     normalized, mapped by the seed status_map and ordered by funnel_stages;
-    stage is null for a label the seed does not know. A few dozen texts
-    against millions of rows, so the regex runs per text, not per row.
+    stage is null for a label the seed does not know. A row of status_map
+    whose `crm` names the chosen source (var crm_source) wins over the row for
+    every source (blank `crm`): HubSpot's `new` is an MQL, the export's is
+    not. A few dozen texts against millions of rows, so the regex runs per
+    text, not per row.
 -#}
 {% macro status_labels(relation) -%}
     select
@@ -56,8 +59,16 @@
         union
         select old_status as raw_text from {{ relation }}
     ) as texts
-    left join {{ ref('status_map') }} as status_map
+    left join (
+        select
+            raw_label,
+            stage,
+            row_number() over (partition by raw_label order by crm nulls last) as label_rank
+        from {{ ref('status_map') }}
+        where crm is null or crm = {{ sql_string(crm_source()) }}
+    ) as status_map
         on {{ normalize_label('texts.raw_text') }} = status_map.raw_label
+        and status_map.label_rank = 1
     left join {{ ref('funnel_stages') }} as funnel_stages
         on status_map.stage = funnel_stages.stage
 {%- endmacro %}

@@ -14,29 +14,6 @@
     lead's row, or an Event) and carries the connector's own verdict
     (`_source_issue`, `_source_detail`: deleted or merged in Salesforce).
 -#}
-{% macro crm_source() %}
-    {#- 'export' (the three-file export, the default) or 'salesforce' -#}
-    {% set chosen = var('crm_source') | string | trim | lower %}
-    {% if chosen in ['', 'none'] %}{{ return('export') }}{% endif %}
-    {% if chosen not in ['export', 'salesforce'] %}
-        {{ exceptions.raise_compiler_error(
-            "crm-funnel: var crm_source='" ~ var('crm_source') ~ "'; expected 'export' (the"
-            ~ " three-file export) or 'salesforce' (Salesforce as Fivetran or Airbyte land it;"
-            ~ " docs/sources.md)") }}
-    {% endif %}
-    {{ return(chosen) }}
-{% endmacro %}
-
-
-{% macro crm_raw_tables() %}
-    {#- the raw tables of the chosen source, as dq_load_summary lists them -#}
-    {% if crm_source() == 'salesforce' %}
-        {{ return(['lead_history', 'lead', 'task', 'event']) }}
-    {% endif %}
-    {{ return(['lead_status_history', 'leads', 'activities']) }}
-{% endmacro %}
-
-
 {% macro salesforce_api_names() %}
     {#- Fivetran's table name: Airbyte's stream name (Salesforce's API name) -#}
     {{ return({'lead_history': 'LeadHistory', 'lead': 'Lead', 'task': 'Task', 'event': 'Event'}) }}
@@ -94,11 +71,6 @@
 
 {% macro register_salesforce_tables(from_tables) %}
     {#- (name, select) of each raw.sf_<table> view; checked before any is made -#}
-    {% if target.type == 'spark' %}
-        {{ exceptions.raise_compiler_error(
-            "crm-funnel: the Salesforce source is read on DuckDB and PostgreSQL; on Spark"
-            ~ " it has not been built and tested yet (docs/sources.md)") }}
-    {% endif %}
     {% set views = [] %}
     {% for table in salesforce_api_names() %}
         {% set required = salesforce_required_columns(table) %}

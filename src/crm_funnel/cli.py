@@ -609,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--warehouse", help="DuckDB file (default: CRM_WAREHOUSE)")
     build.add_argument(
         "--crm",
-        choices=["export", "salesforce"],
+        choices=["export", "salesforce", "hubspot"],
         help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
         " docs/sources.md)",
     )
@@ -654,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     load_raw.add_argument(
         "--crm",
-        choices=["export", "salesforce"],
+        choices=["export", "salesforce", "hubspot"],
         help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
         " docs/sources.md)",
     )
@@ -675,7 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("--verbose", action="store_true", help="print passing checks too")
     validate.add_argument(
         "--crm",
-        choices=["export", "salesforce"],
+        choices=["export", "salesforce", "hubspot"],
         help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
         " docs/sources.md)",
     )
@@ -688,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument(
         "--crm",
-        choices=["export", "salesforce"],
+        choices=["export", "salesforce", "hubspot"],
         help="whose data the raw folder or tables hold (default: CRM_SOURCE or export;"
         " docs/sources.md)",
     )

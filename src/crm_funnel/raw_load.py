@@ -1,5 +1,5 @@
-"""Load a raw CRM export (the three CSV or Parquet files, or a Salesforce
-folder: docs/sources.md) into warehouse tables.
+"""Load a raw CRM export (the three CSV or Parquet files, or a Salesforce or
+HubSpot folder: docs/sources.md) into warehouse tables.
 
 On PostgreSQL and Spark the models read raw tables in place (var raw_source
 `tables`, docs/engines.md): this is how the bundled sample, the tests' hand-made
@@ -28,6 +28,37 @@ SALESFORCE_TABLES = {
     "task": "Task",
     "event": "Event",
 }
+
+# HubSpot's tables by Fivetran's name, with Airbyte's stream name
+# (macros/sources/hubspot.sql): Airbyte's engagements list their contacts,
+# which become engagement_contact; contact_merge_audit is optional
+HUBSPOT_TABLES = {
+    "contact": "contacts",
+    "contact_property_history": "contacts_property_history",
+    "engagement": "engagements",
+    "engagement_contact": None,
+    "contact_merge_audit": "contacts_merged_audit",
+}
+HUBSPOT_NAMES = {
+    "_airbyte_extracted_at": "_fivetran_synced",
+    "archived": "_fivetran_deleted",
+    "vid": "contact_id",
+    "property": "name",
+    "source-type": "source",
+    "source-id": "source_id",
+    "ownerId": "owner_id",
+    "associations_contactIds": "contact_ids",
+    "canonical-vid": "canonical_vid",
+    "vid-to-merge": "vid_to_merge",
+}
+
+
+def hubspot_column_name(name: str) -> str:
+    """Fivetran's name of an Airbyte HubSpot column (properties_email ->
+    property_email, vid -> contact_id); the Jinja rule of hubspot.sql."""
+    if name in HUBSPOT_NAMES:
+        return HUBSPOT_NAMES[name]
+    return "property_" + name[len("properties_") :] if name.startswith("properties_") else name
 
 
 def crm_source() -> str:
@@ -62,6 +93,17 @@ def export_file(folder: Path, name: str, *aliases: str, optional: bool = False) 
 
 def export_files(folder: Path) -> dict[str, Path]:
     """{table name: file} of the chosen CRM source."""
+    if crm_source() == "hubspot":
+        files = {
+            table: export_file(
+                folder,
+                table,
+                *([airbyte] if airbyte else []),
+                optional=table in ("engagement_contact", "contact_merge_audit"),
+            )
+            for table, airbyte in HUBSPOT_TABLES.items()
+        }
+        return {table: path for table, path in files.items() if path is not None}
     if crm_source() != "salesforce":
         return {name: export_file(folder, name) for name in FILES}
     files = {
@@ -92,10 +134,35 @@ def read_export(folder: Path) -> dict[str, tuple[list[str], list[tuple]]]:
             columns = relation.columns
             casts = ", ".join(f'cast("{c}" as varchar)' for c in columns)
             rows = connection.sql(f"select {casts} from {reader}").fetchall()
-            if name in SALESFORCE_TABLES:
+            if crm_source() == "salesforce":
                 columns = [salesforce_column_name(c) for c in columns]
+            if crm_source() == "hubspot":
+                columns = [hubspot_column_name(c) for c in columns]
             tables[name] = (list(columns), rows)
+    if "contact_ids" in tables.get("engagement", ([], []))[0]:
+        tables.update(_hubspot_associations(*tables["engagement"]))
     return tables
+
+
+def _hubspot_associations(columns: list[str], rows: list[tuple]) -> dict:
+    """Airbyte's engagements as Fivetran's engagement and engagement_contact:
+    one association row per contact in associations_contactIds, in file order."""
+    import json
+
+    at = {c: i for i, c in enumerate(columns)}
+    pairs = []
+    for row in rows:
+        try:
+            contacts = json.loads(row[at["contact_ids"]] or "[]")
+        except ValueError:
+            contacts = []
+        for contact in contacts if isinstance(contacts, list) else []:
+            pairs.append((row[at["id"]], str(contact), row[at["_fivetran_synced"]]))
+    kept = [c for c in columns if c != "contact_ids"]
+    return {
+        "engagement": (kept, [tuple(r[at[c]] for c in kept) for r in rows]),
+        "engagement_contact": (["engagement_id", "contact_id", "_fivetran_synced"], pairs),
+    }
 
 
 def _csv_text(columns: list[str], rows: list[tuple]) -> io.StringIO:

@@ -69,6 +69,7 @@ def first_line(text: str) -> str:
 RAW_TABLES = {
     "export": ["lead_status_history", "leads", "activities"],
     "salesforce": ["lead_history", "lead", "task", "event"],
+    "hubspot": ["contact_property_history", "contact", "engagement_contact"],
 }
 
 

@@ -35,6 +35,21 @@ raw_rows as (
     from {{ relation }}
     {%- endif %}
     {%- endfor %}
+    {%- elif crm_source() == 'hubspot' %}
+    -- HubSpot: the status property's history rows (other properties' rows are
+    -- no status changes), every contact and every engagement's contact
+    select
+        'contact_property_history' as source,
+        count(*) as raw_rows
+    from {{ source('hubspot', 'contact_property_history') }}
+    where lower(trim(name)) = {{ sql_string(var('hubspot_status_property') | lower) }}
+    {%- for table in ['contact', 'engagement_contact'] %}
+    union all
+    select
+        '{{ table }}' as source,
+        count(*) as raw_rows
+    from {{ source('hubspot', table) }}
+    {%- endfor %}
     {%- else %}
     {%- for file in ['lead_status_history', 'leads', 'activities'] %}
     select

@@ -1,5 +1,6 @@
 -- The clean activities: one row per kept activity; is_outreach marks the
--- types that count as a first touch (seed activity_types).
+-- types that count as a first touch (seed activity_types; for a connector
+-- source, its var, e.g. hubspot_outreach_types: docs/sources.md).
 -- A view: the filter is cheap, and readers of one lead's rows (incremental
 -- runs) push their lead filter down into the base table.
 {{ config(materialized='view') }}
@@ -22,7 +23,16 @@ final as (
         judged_activities.occurred_at,
         judged_activities.performed_by,
         judged_activities.loaded_at,
+        {%- set outreach = outreach_types() %}
+        {%- if outreach is none %}
         coalesce(activity_types.is_outreach, false) as is_outreach
+        {%- elif outreach | length == 0 %}
+        false as is_outreach
+        {%- else %}
+        coalesce(judged_activities.activity_type in (
+            {%- for type in outreach %}{{ sql_string(type) }}{{ ', ' if not loop.last }}{% endfor -%}
+        ), false) as is_outreach
+        {%- endif %}
     from judged_activities
     left join activity_types
         on judged_activities.activity_type = activity_types.activity_type

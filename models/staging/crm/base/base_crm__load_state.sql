@@ -95,7 +95,7 @@ judged as (
             raw_rows != built_rows
             or content_fingerprint is distinct from built_content_fingerprint
         )
-        {%- if crm_source() == 'salesforce' %}
+        {%- if crm_source() != 'export' %}
         -- a connector upserts: a changed row is synced again, into a newer load
         -- whose leads this night rebuilds, so an old load may only lose rows
         and raw_rows >= built_rows
