@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 SYNCED = "2026-03-07T00:00:00.000Z"
@@ -29,7 +29,7 @@ def t(day: int, hour: int, minute: int = 0) -> str:
 
 def epoch_ms(text: str) -> str:
     """The same time as Airbyte writes it: epoch milliseconds."""
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=timezone.utc)
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.000Z").replace(tzinfo=UTC)
     return str(int(moment.timestamp() * 1000))
 
 
@@ -243,7 +243,8 @@ EXPECTED_ISSUES = [
      "the creation value of contact 106, merged into 104"),
     ("contact_property_history", 15, "merged_lead", "dropped",
      "the creation value of contact 107, merged into 104"),
-    ("contact_property_history", 16, "deleted_in_crm", "dropped", "contact 108 is deleted in HubSpot"),
+    ("contact_property_history", 16, "deleted_in_crm", "dropped",
+     "contact 108 is deleted in HubSpot"),
     ("engagement_contact", 4, "duplicate_activity_id", "dropped", "kept raw row 5"),
     ("engagement_contact", 6, "deleted_in_crm", "dropped", "contact 108 is deleted in HubSpot"),
 ]  # fmt: skip
