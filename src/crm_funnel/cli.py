@@ -567,23 +567,26 @@ def cmd_generate(options: argparse.Namespace) -> int:
     from crm_funnel.generate import DirtRates, generate
 
     started = time.perf_counter()
-    salesforce = (options.crm or os.environ.get("CRM_SOURCE") or "export") == "salesforce"
+    crm = options.crm or os.environ.get("CRM_SOURCE") or "export"
     with tempfile.TemporaryDirectory(prefix="crm-funnel-export-") as scratch:
         summary = generate(
             options.leads,
-            Path(scratch) if salesforce else Path(options.out),
+            Path(scratch) if crm != "export" else Path(options.out),
             options.format,
             options.seed,
             DirtRates.parse(options.dirt),
             options.days,
         )
-        if salesforce:
-            from crm_funnel.generate_salesforce import to_salesforce
+        if crm != "export":
+            if crm == "salesforce":
+                from crm_funnel.generate_salesforce import to_salesforce as rewrite
+            else:
+                from crm_funnel.generate_hubspot import to_hubspot as rewrite
 
-            counts = to_salesforce(Path(scratch), Path(options.out), options.format)
+            counts = rewrite(Path(scratch), Path(options.out), options.format)
             print(
-                f"wrote Salesforce tables for {summary.leads} leads to {options.out}"
-                f" ({options.format}; "
+                f"wrote {'Salesforce' if crm == 'salesforce' else 'HubSpot'} tables for"
+                f" {summary.leads} leads to {options.out} ({options.format}; "
                 + ", ".join(f"{name} {rows} rows" for name, rows in counts.items())
                 + f") in {time.perf_counter() - started:.1f} s"
             )

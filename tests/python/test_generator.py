@@ -137,3 +137,46 @@ def test_the_bundled_salesforce_sample_is_what_the_documented_command_writes(tmp
         assert count(f"select count(*) from {history} where created_date like '%.___+0000'") == (
             count(f"select count(*) from {history}")
         )
+
+
+def test_the_bundled_hubspot_sample_is_what_the_documented_command_writes(tmp_path):
+    """docs/sources.md: data/sample_hubspot/ is `crm-funnel generate --crm
+    hubspot --leads 300 --seed 7`, byte for byte, with the shapes the
+    contract's section "HubSpot" handles."""
+    import duckdb
+
+    out = tmp_path / "sample_hubspot"
+    command = [str(CLI), "generate", "--crm", "hubspot", "--leads", "300", "--seed", "7"]
+    done = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    bundled = PROJECT_DIR / "data" / "sample_hubspot"
+    names = [
+        "contact.csv",
+        "contact_property_history.csv",
+        "engagement.csv",
+        "engagement_contact.csv",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for name in names:
+        assert (out / name).read_bytes() == (bundled / name).read_bytes(), name
+    with duckdb.connect() as connection:
+
+        def count(sql: str) -> int:
+            return connection.execute(sql.replace("{dir}", str(bundled))).fetchone()[0]
+
+        contact = "read_csv('{dir}/contact.csv', all_varchar = true)"
+        history = "read_csv('{dir}/contact_property_history.csv', all_varchar = true)"
+        assert (
+            count(f"select count(*) from {contact} where property_hs_merged_object_ids <> ''") > 0
+        )
+        assert count(f"select count(*) from {contact} where _fivetran_deleted = 'true'") > 0
+        # re-sent rows: the same contact, property and time twice
+        assert (
+            count(f"select count(*) - count(distinct (contact_id, name, timestamp)) from {history}")
+            > 0
+        )
+        assert count(f"select count(*) from {history} where name = 'rejection_reason'") > 0
+        # new values only: the table has no old value
+        assert (
+            "old_value" not in (bundled / "contact_property_history.csv").read_text().split("\n")[0]
+        )
