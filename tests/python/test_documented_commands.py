@@ -159,7 +159,7 @@ def test_documented_block_runs_as_written(name, tmp_path):
         assert "== Great Expectations (release gate)" in done.stdout
         assert re.search(r"^\d+ passed, \d+ warnings, 0 failed$", done.stdout, re.M)
         assert re.search(
-            r"^(lead_status_history|lead_history): (\d+) raw rows = \d+ clean \+ \d+ dropped$",
+            r"^(lead_status_history|lead_history|contact_property_history): (\d+) raw rows = \d+ clean \+ \d+ dropped$",
             done.stdout,
             re.M,
         ), done.stdout[-3000:]

@@ -11,8 +11,23 @@ judged_activities as (
     select * from {{ ref('base_crm__activities') }}
 ),
 
+{%- set outreach = outreach_types() %}
+
 activity_types as (
+    {%- if outreach is none %}
     select * from {{ ref('activity_types') }}
+    {%- else %}
+    -- a connector source's outreach types (its var)
+    {%- for type in outreach %}
+    select
+        {{ sql_string(type) }} as activity_type,
+        true as is_outreach
+    union all
+    {%- endfor %}
+    select
+        cast(null as {{ dbt.type_string() }}) as activity_type,
+        false as is_outreach
+    {%- endif %}
 ),
 
 final as (
@@ -23,16 +38,7 @@ final as (
         judged_activities.occurred_at,
         judged_activities.performed_by,
         judged_activities.loaded_at,
-        {%- set outreach = outreach_types() %}
-        {%- if outreach is none %}
         coalesce(activity_types.is_outreach, false) as is_outreach
-        {%- elif outreach | length == 0 %}
-        false as is_outreach
-        {%- else %}
-        coalesce(judged_activities.activity_type in (
-            {%- for type in outreach %}{{ sql_string(type) }}{{ ', ' if not loop.last }}{% endfor -%}
-        ), false) as is_outreach
-        {%- endif %}
     from judged_activities
     left join activity_types
         on judged_activities.activity_type = activity_types.activity_type
