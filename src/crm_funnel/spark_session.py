@@ -22,7 +22,9 @@ def settings(folder: Path | None = None) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={folder}/metastore_db;create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder}",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={folder} {os.environ.get('CRM_SPARK_JAVA_OPTIONS', '')}"
+        ).strip(),
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": os.environ.get("CRM_SPARK_PARTITIONS", "4"),
     }

@@ -87,20 +87,23 @@ def write_export(folder: Path, events: str, leads: str, activities: str) -> Path
 # one folder per test session (and xdist worker): parsed manifests, keyed by
 # warehouse file name, and the dbt artifacts of `crm-funnel build` runs
 PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{os.getpid()}"
-# what dbt renders while parsing (dbt_project.yml reads CRM_MAX_DROPPED_SHARE)
+# what dbt renders while parsing (dbt_project.yml reads CRM_MAX_DROPPED_SHARE;
+# the CRM source, CRM_SOURCE, gets a parse of its own)
 PARSE_INPUTS = ("--vars",)
-PARSE_ENV = ("CRM_MAX_DROPPED_SHARE", "CRM_SOURCE")
+PARSE_ENV = ("CRM_MAX_DROPPED_SHARE",)
 
 
-def parsed_manifest(stem: str) -> Path:
-    """dbt's parse of the project for a warehouse named `stem`.duckdb, once
-    per session (the nodes carry DuckDB's catalog name, the file's stem)."""
-    folder = PARSED / stem
+def parsed_manifest(stem: str, crm: str = "export") -> Path:
+    """dbt's parse of the project for a warehouse named `stem`.duckdb and the
+    CRM source `crm`, once per session (the nodes carry DuckDB's catalog
+    name, the file's stem, and the source's tables)."""
+    folder = PARSED / (stem if crm == "export" else f"{stem}-{crm}")
     manifest = folder / "partial_parse.msgpack"
     if not manifest.exists():
         env = dict(
             os.environ,
             CRM_WAREHOUSE=str(folder / f"{stem}.duckdb"),
+            CRM_SOURCE=crm,
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
         command = [str(DBT), "parse", "--project-dir", str(PROJECT_DIR)]
@@ -156,7 +159,8 @@ def dbt_build(
     )
     if reuse_parse:
         runner = [sys.executable, str(Path(__file__).with_name("dbt_parsed.py"))]
-        command = [*runner, str(parsed_manifest(warehouse.stem)), "build"]
+        crm = env.get("CRM_SOURCE") or "export"
+        command = [*runner, str(parsed_manifest(warehouse.stem, crm)), "build"]
     else:
         command = [str(DBT), "build"]
     command += ["--project-dir", str(PROJECT_DIR)]
