@@ -228,3 +228,18 @@
 {% macro spark__first_by(value, order_by) -%}
     min_by({{ value }}, struct({{ order_by | join(', ') }}))
 {%- endmacro %}
+
+
+{#- ordered_listagg(expr, delimiter): the values of a group, sorted, joined
+    (dbt's listagg cannot order on Spark). -#}
+{% macro ordered_listagg(expr, delimiter) -%}
+    {{ return(adapter.dispatch('ordered_listagg', 'crm_funnel')(expr, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__ordered_listagg(expr, delimiter) -%}
+    {{ dbt.listagg(expr, sql_string(delimiter), "order by " ~ expr) }}
+{%- endmacro %}
+
+{% macro spark__ordered_listagg(expr, delimiter) -%}
+    array_join(array_sort(collect_list({{ expr }})), {{ sql_string(delimiter) }})
+{%- endmacro %}

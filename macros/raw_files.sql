@@ -246,7 +246,7 @@
         {% endif %}
         {% do run_query("create " ~ kind ~ " raw." ~ name ~ " as " ~ view_sql) %}
         {#- PostgreSQL plans with statistics; DuckDB keeps its own as it writes -#}
-        {% if kind == 'table' and target.type != 'duckdb' %}
+        {% if kind == 'table' and target.type == 'postgres' %}
             {% do run_query("analyze raw." ~ name) %}
         {% endif %}
     {% endfor %}

@@ -44,6 +44,7 @@ spark=""
 if [[ " $engines " == *" spark "* ]]; then
     .venv/bin/python -m pytest -p no:cacheprovider -k spark --durations=5 \
         tests/python/test_golden_funnel.py tests/python/test_documented_commands.py \
+        tests/python/test_hubspot.py \
         > "$spark_log" 2>&1 &
     spark=$!
     # a failure below exits early: the Spark run goes with it

@@ -51,7 +51,7 @@
 {% macro register_crm_tables(from_tables) %}
     {#- (name, select) of the chosen connector source's raw views, then its
         translated relations; every table is checked before any is made -#}
-    {% if target.type == 'spark' %}
+    {% if target.type == 'spark' and crm_source() == 'salesforce' %}
         {{ exceptions.raise_compiler_error(
             "crm-funnel: the " ~ crm_source() ~ " source is read on DuckDB and PostgreSQL; on"
             ~ " Spark it has not been built and tested yet (docs/sources.md)") }}
@@ -74,6 +74,10 @@
 
 {% macro default__split_to_rows(expr, delimiter) -%}
     unnest(string_to_array({{ expr }}, {{ sql_string(delimiter) }}))
+{%- endmacro %}
+
+{% macro spark__split_to_rows(expr, delimiter) -%}
+    explode(split({{ expr }}, {{ sql_string(delimiter) }}))
 {%- endmacro %}
 
 {% macro duckdb__split_to_rows(expr, delimiter) -%}

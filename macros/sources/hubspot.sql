@@ -189,10 +189,23 @@
     {#- Airbyte writes HubSpot's times as epoch milliseconds: those become
         ISO 8601 UTC text; anything else is left to the contract's parser -#}
     case
-        when trim({{ expr }}) similar to '[0-9]{10,14}'
+        when {{ is_epoch_ms('trim(' ~ expr ~ ')') }}
             then {{ epoch_ms_as_iso_text('trim(' ~ expr ~ ')') }}
         else trim({{ expr }})
     end
+{%- endmacro %}
+
+
+{% macro is_epoch_ms(expr) -%}
+    {{ return(adapter.dispatch('is_epoch_ms', 'crm_funnel')(expr)) }}
+{%- endmacro %}
+
+{% macro default__is_epoch_ms(expr) -%}
+    {{ expr }} similar to '[0-9]{10,14}'
+{%- endmacro %}
+
+{% macro spark__is_epoch_ms(expr) -%}
+    {{ expr }} rlike '^[0-9]{10,14}$'
 {%- endmacro %}
 
 
@@ -202,6 +215,10 @@
 
 {% macro duckdb__epoch_ms_as_iso_text(expr) -%}
     strftime(epoch_ms(cast({{ expr }} as bigint)), '%Y-%m-%dT%H:%M:%S.%gZ')
+{%- endmacro %}
+
+{% macro spark__epoch_ms_as_iso_text(expr) -%}
+    date_format(timestamp_millis(cast({{ expr }} as bigint)), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
 {%- endmacro %}
 
 {% macro default__epoch_ms_as_iso_text(expr) -%}

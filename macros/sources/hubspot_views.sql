@@ -256,7 +256,7 @@ left join (
     -- the ids merged into each kept contact, for dim_leads
     select
         survivor_key,
-        {{ dbt.listagg('contact_key', "';'", "order by contact_key") }} as merged_lead_ids
+        {{ ordered_listagg('contact_key', ';') }} as merged_lead_ids
     from raw.hs_contact_groups
     where is_merged
     group by survivor_key

@@ -102,6 +102,13 @@ class Warehouse:
         self.returncode, self.output = dbt_on(self.engine, env, self.folder / "dbt", *args)
         return self
 
+    def load(self, raw: Path) -> Warehouse:
+        """PostgreSQL: the raw tables of `raw` in this warehouse's database, no build."""
+        connection = postgres_server.connect(self._postgres_env())
+        raw_load.load_postgres(raw, connection)
+        connection.close()
+        return self
+
     def _postgres_env(self) -> dict[str, str]:
         env = server_settings()
         admin = postgres_server.connect(env, dbname="postgres")

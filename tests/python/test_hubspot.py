@@ -116,6 +116,22 @@ def test_postgres_reads_hubspot_tables_loaded_from_airbyte(tmp_path, monkeypatch
         assert len(set(numbers)) == len(numbers) and set(numbers) <= set(range(1, rows + 1))
 
 
+def test_spark_reads_hubspot_tables_loaded_from_airbyte(tmp_path, monkeypatch):
+    """The same on Spark: its SQL for the epoch times, the merged-id lists and
+    the merge chains (a recursive query) gives the hand-derived answers."""
+    monkeypatch.setenv("CRM_SOURCE", "hubspot")
+    raw = write_airbyte(tmp_path / "raw")
+    built = warehouse("spark", tmp_path / "spark", "hs_golden").build(raw, "--vars", REASON_VARS)
+    assert built.returncode == 0, built.output[-3000:]
+    assert built.rows(HANDOFFS) == EXPECTED_HANDOFFS
+    assert built.sorted_rows("select * from dq_load_summary") == EXPECTED_LOADS
+    issues = built.rows("select source, raw_row_number, issue, action, detail from dq_issues")
+    assert sorted(without_row_numbers(issues)) == sorted(without_row_numbers(EXPECTED_ISSUES))
+    assert built.rows("select merged_lead_ids from dim_leads where lead_id = '104'") == [
+        ("105;106;107",)
+    ]
+
+
 def test_without_a_reason_property_a_decision_has_none(tmp_path):
     """The default: HubSpot has no reason property, so 103's disqualification
     is unspecified, and the reason rows are read by nothing."""
