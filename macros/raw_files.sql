@@ -204,13 +204,13 @@
 
 
 {% macro export_view_sql(name, view_sql) %}
-    {#- an export file's rows come from that file, with no connector verdict
-        and no merged records (the columns a Salesforce source fills:
+    {#- an export file's rows come from that file, with no connector verdict,
+        no merged records and no row a merge moved from another lead (the columns a Salesforce source fills:
         macros/sources/salesforce.sql) -#}
     {% set no_text = "cast(null as " ~ dbt.type_string() ~ ")" %}
     {{ return("select raw_rows.*, " ~ sql_string(name) ~ " as _raw_table, " ~ no_text
         ~ " as _source_issue, " ~ no_text ~ " as _source_detail"
-        ~ (", " ~ no_text ~ " as _merged_lead_ids" if name == 'leads' else "")
+        ~ (", " ~ no_text ~ " as _merged_lead_ids" if name == 'leads' else ", " ~ no_text ~ " as _moved_from")
         ~ " from (" ~ view_sql ~ ") as raw_rows") }}
 {% endmacro %}
 

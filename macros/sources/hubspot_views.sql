@@ -202,6 +202,8 @@ select
     end as _loaded_at,
     status_rows._raw_row_number,
     'contact_property_history' as _raw_table,
+    -- a merge moved the row from this lead: an incremental run rebuilds both
+    case when status_rows.is_merged then status_rows.contact_key end as _moved_from,
     case
         when status_rows.is_group_deleted then 'deleted_in_crm'
         when status_rows.is_merged_creation then 'merged_lead'
@@ -308,6 +310,7 @@ select
     end as _loaded_at,
     associations._raw_row_number,
     'engagement_contact' as _raw_table,
+    case when groups.is_merged then associations.contact_key end as _moved_from,
     case when groups.is_group_deleted then 'deleted_in_crm' end as _source_issue,
     case
         when groups.is_group_deleted then 'contact ' || groups.survivor_key || ' is deleted in HubSpot'

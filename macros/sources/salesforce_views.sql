@@ -165,6 +165,8 @@ select
     end as _loaded_at,
     status_rows._raw_row_number,
     'lead_history' as _raw_table,
+    -- a merge moved the row from this lead: an incremental run rebuilds both
+    case when lead_groups.is_merged then status_rows.lead_key end as _moved_from,
     case when status_rows.is_deleted or lead_groups.is_group_deleted then 'deleted_in_crm' end
         as _source_issue,
     case
@@ -190,6 +192,7 @@ select
     founders.synced as _loaded_at,
     -founders.survivor_row_number as _raw_row_number,
     'lead' as _raw_table,
+    null as _moved_from,
     null as _source_issue,
     null as _source_detail
 from founders
@@ -285,6 +288,9 @@ select
     {{ sf_time('activity_rows._fivetran_synced') }} as _loaded_at,
     activity_rows._raw_row_number,
     activity_rows.raw_table as _raw_table,
+    case
+        when lead_groups.is_merged then nullif(trim(activity_rows.who_id), '')
+    end as _moved_from,
     case
         when {{ sf_truthy('activity_rows.is_deleted') }}
             or coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)

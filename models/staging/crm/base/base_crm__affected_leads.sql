@@ -2,7 +2,8 @@
 -- that received a raw row after the previous build's watermark (or a row whose
 -- _loaded_at is unparseable or in the future, which has no place in time), in
 -- any of the three files, plus the leads holding an older copy of a new row's event_id or
--- activity_id (a correction can move an event to another lead).
+-- activity_id (a correction can move an event to another lead), plus the lead a
+-- connector's merge moved a new row from (_moved_from: docs/contract.md, "Salesforce").
 -- lead_key is the trimmed lead_id, '' when blank. Without a previous build
 -- every lead is affected (and --full-refresh needs none of them).
 with
@@ -35,6 +36,11 @@ raw_{{ file }} as (
     select
         coalesce(trim(raw_rows.lead_id), '') as lead_key,
         {{ blank_to_null('raw_rows.' ~ id_column) }} as row_id,
+        {%- if file == 'leads' %}
+        cast(null as {{ dbt.type_string() }}) as moved_from,
+        {%- else %}
+        trim(raw_rows._moved_from) as moved_from,
+        {%- endif %}
         load_times_{{ file }}.parsed_at as loaded_at
     from {{ source('crm', file) }} as raw_rows
     left join load_times_{{ file }}
@@ -61,6 +67,12 @@ final as (
     select lead_key from new_leads
     union
     select lead_key from new_activities
+    union
+    select moved_from from new_lead_status_history
+    where moved_from is not null
+    union
+    select moved_from from new_activities
+    where moved_from is not null
     union
     select raw_lead_status_history.lead_key
     from raw_lead_status_history
