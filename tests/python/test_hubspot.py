@@ -138,17 +138,6 @@ def test_spark_reads_hubspot_tables_loaded_from_airbyte(tmp_path, monkeypatch):
     ]
 
 
-def test_without_a_reason_property_a_decision_has_none(tmp_path):
-    """The default: HubSpot has no reason property, so 103's disqualification
-    is unspecified, and the reason rows are read by nothing."""
-    raw = write_fivetran(tmp_path / "raw")
-    build = dbt_build(raw, tmp_path / "w.duckdb", CRM_SOURCE="hubspot")
-    assert build.returncode == 0, build.output[-3000:]
-    assert build.one("select reason_code from main.fct_lead_handoffs where lead_id = '103'") == (
-        "unspecified",
-    )
-
-
 def test_a_missing_hubspot_column_is_named_before_any_model(tmp_path):
     raw = write_fivetran(tmp_path / "raw")
     columns = [c for c in HISTORY_COLUMNS if c != "value"]
@@ -191,20 +180,26 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     count as 101's from that night on: its history leaves its old load for
     the night's, which rebuilds 101. By the merge rule 102's creation (03-03,
     later than 101's) is no status change, so its pending handoff goes, and
-    the night's marts equal a full build of the same tables."""
+    the night's marts equal a full build of the same tables. These builds
+    keep the default of no reason property: 103's disqualification has none,
+    and the reason rows are read by nothing."""
     night = "2026-03-08T00:00:00.000Z"
     raw = write_fivetran(tmp_path / "raw")
     nightly = tmp_path / "nightly.duckdb"
-    first = hubspot_build(raw, nightly)
+
+    def default_build(raw, warehouse_file, *extra):
+        return dbt_build(raw, warehouse_file, *extra, CRM_SOURCE="hubspot")
+
+    first = default_build(raw, nightly)
     assert first.returncode == 0, first.output[-3000:]
     contacts = [row[:] for row in CONTACTS]
     merged = CONTACT_COLUMNS.index("property_hs_merged_object_ids")
     synced = CONTACT_COLUMNS.index("_fivetran_synced")
     contacts[0][merged], contacts[0][synced] = "102", night
     write_table(raw / "contact.csv", CONTACT_COLUMNS, contacts)
-    second = hubspot_build(raw, nightly)
+    second = default_build(raw, nightly)
     assert second.returncode == 0, second.output[-3000:]
-    full = hubspot_build(raw, tmp_path / "full.duckdb", "--full-refresh")
+    full = default_build(raw, tmp_path / "full.duckdb", "--full-refresh")
     assert full.returncode == 0, full.output[-3000:]
     assert [row[:2] for row in second.rows(HANDOFFS)] == [
         ("101", 1), ("103", 1), ("104", 1), ("109", 1), ("109", 2)
@@ -215,3 +210,6 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     for mart in MARTS:
         query = f"select * from main.{mart} order by all"
         assert second.rows(query) == full.rows(query), mart
+    assert second.one("select reason_code from main.fct_lead_handoffs where lead_id = '103'") == (
+        "unspecified",
+    )
