@@ -32,8 +32,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from crm_funnel.generate import LABELS
+from crm_funnel.generate_salesforce import rewrite_export
 
-TABLES = ("contact_property_history", "contact", "engagement", "engagement_contact")
 # each funnel stage's hs_lead_status value (seeds/status_map.csv, crm hubspot)
 HUBSPOT_STATUS = {
     "mql": "NEW",
@@ -232,28 +232,10 @@ def _association_sql() -> str:
 def to_hubspot(export: Path, out: Path, fmt: str) -> dict[str, int]:
     """Rewrite the generated export in `export` as HubSpot tables in `out`;
     returns each table's row count."""
-    import duckdb
-
-    reader = "read_parquet" if fmt == "parquet" else "read_csv"
-    options = "(header, delimiter ',')" if fmt == "csv" else "(format parquet)"
-    source = f"{reader}('{export}/{{name}}.{fmt}'" + (
-        ", all_varchar = true)" if fmt == "csv" else ")"
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        for stale in out.glob(f"{name}.*"):
-            stale.unlink()
-    counts = {}
-    with duckdb.connect() as connection:
-        connection.execute("set timezone = 'UTC'")
-        connection.execute(_views(source))
-        for name, sql in [
-            ("contact", _contact_sql()),
-            ("contact_property_history", _history_sql()),
-            ("engagement", _engagement_sql()),
-            ("engagement_contact", _association_sql()),
-        ]:
-            path = out / f"{name}.{fmt}"
-            connection.execute(f"copy ({sql}) to '{path}' {options}")
-            counts[name] = connection.execute(f"select count(*) from '{path}'").fetchone()[0]
-    return counts
+    tables = {
+        "contact": _contact_sql(),
+        "contact_property_history": _history_sql(),
+        "engagement": _engagement_sql(),
+        "engagement_contact": _association_sql(),
+    }
+    return rewrite_export(export, out, fmt, _views, tables)

@@ -30,8 +30,6 @@ from pathlib import Path
 
 from crm_funnel.generate import LABELS
 
-TABLES = ("lead_history", "lead", "task")
-
 
 def _api(expr: str) -> str:
     """SQL: a timestamptz in Salesforce's API format."""
@@ -192,9 +190,13 @@ def _task_sql() -> str:
     """
 
 
-def to_salesforce(export: Path, out: Path, fmt: str) -> dict[str, int]:
-    """Rewrite the generated export in `export` as Salesforce tables in `out`;
-    returns each table's row count."""
+def rewrite_export(
+    export: Path, out: Path, fmt: str, views, tables: dict[str, str]
+) -> dict[str, int]:
+    """Write each of `tables` ({name: select}) to `out` as a .csv or .parquet
+    file, after `views(source)` has made the temp views the selects read over
+    the generated export in `export`; returns each table's row count. The
+    connector-shaped generators (Salesforce, HubSpot) share it."""
     import duckdb
 
     reader = "read_parquet" if fmt == "parquet" else "read_csv"
@@ -203,19 +205,22 @@ def to_salesforce(export: Path, out: Path, fmt: str) -> dict[str, int]:
         ", all_varchar = true)" if fmt == "csv" else ")"
     )
     out.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
+    for name in tables:
         for stale in out.glob(f"{name}.*"):
             stale.unlink()
     counts = {}
     with duckdb.connect() as connection:
         connection.execute("set timezone = 'UTC'")
-        connection.execute(_views(source))
-        for name, sql in [
-            ("lead", _lead_sql()),
-            ("lead_history", _history_sql()),
-            ("task", _task_sql()),
-        ]:
+        connection.execute(views(source))
+        for name, sql in tables.items():
             path = out / f"{name}.{fmt}"
             connection.execute(f"copy ({sql}) to '{path}' {options}")
             counts[name] = connection.execute(f"select count(*) from '{path}'").fetchone()[0]
     return counts
+
+
+def to_salesforce(export: Path, out: Path, fmt: str) -> dict[str, int]:
+    """Rewrite the generated export in `export` as Salesforce tables in `out`;
+    returns each table's row count."""
+    tables = {"lead": _lead_sql(), "lead_history": _history_sql(), "task": _task_sql()}
+    return rewrite_export(export, out, fmt, _views, tables)

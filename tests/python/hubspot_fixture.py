@@ -13,10 +13,11 @@ BAD_TIMING = recycled, UNQUALIFIED = disqualified; WAITING is in no row.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+
+from salesforce_fixture import write_table
 
 SYNCED = "2026-03-07T00:00:00.000Z"
 REASON_VARS = "{hubspot_reason_property: rejection_reason}"
@@ -125,13 +126,6 @@ ASSOCIATIONS = [
     ["e5", "108", SYNCED],
 ]
 AUDIT = [["104", "107", t(4, 13), SYNCED]]
-
-
-def write_table(path: Path, columns: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows(rows)
 
 
 def write_fivetran(folder: Path) -> Path:
