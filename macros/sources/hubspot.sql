@@ -180,11 +180,6 @@
 {% endmacro %}
 
 
-{% macro hs_truthy(expr) -%}
-    coalesce(lower(trim({{ expr }})) in ('true', 't', '1', 'yes'), false)
-{%- endmacro %}
-
-
 {% macro hs_time(expr) -%}
     {#- Airbyte writes HubSpot's times as epoch milliseconds: those become
         ISO 8601 UTC text; anything else is left to the contract's parser -#}

@@ -32,7 +32,7 @@ contact_rows as (
         select
             _raw_row_number,
             nullif(trim(id), '') as contact_key,
-            {{ hs_truthy('_fivetran_deleted') }} as is_deleted,
+            {{ connector_truthy('_fivetran_deleted') }} as is_deleted,
             {{ hs_time('property_createdate') }} as created_date,
             {{ hs_time('property_lastmodifieddate') }} as modified,
             {{ hs_time('_fivetran_synced') }} as synced,

@@ -100,7 +100,7 @@
 {% endmacro %}
 
 
-{% macro sf_truthy(expr) -%}
+{% macro connector_truthy(expr) -%}
     coalesce(lower(trim({{ expr }})) in ('true', 't', '1', 'yes'), false)
 {%- endmacro %}
 

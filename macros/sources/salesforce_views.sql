@@ -24,7 +24,7 @@ lead_rows as (
     select
         _raw_row_number,
         nullif(trim(id), '') as lead_key,
-        {{ sf_truthy('is_deleted') }} as is_deleted,
+        {{ connector_truthy('is_deleted') }} as is_deleted,
         nullif(trim(master_record_id), '') as master_key,
         nullif(trim(converted_contact_id), '') as contact_key,
         {{ sf_time('created_date') }} as created_date,
@@ -96,7 +96,7 @@ history_rows as (
         new_value,
         {{ sf_time('created_date') }} as created_date,
         created_by_id,
-        {{ sf_truthy('is_deleted') }} as is_deleted,
+        {{ connector_truthy('is_deleted') }} as is_deleted,
         {{ sf_time('_fivetran_synced') }} as synced
     from raw.sf_lead_history
 ),
@@ -292,12 +292,12 @@ select
         when lead_groups.is_merged then nullif(trim(activity_rows.who_id), '')
     end as _moved_from,
     case
-        when {{ sf_truthy('activity_rows.is_deleted') }}
+        when {{ connector_truthy('activity_rows.is_deleted') }}
             or coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)
             then 'deleted_in_crm'
     end as _source_issue,
     case
-        when {{ sf_truthy('activity_rows.is_deleted') }}
+        when {{ connector_truthy('activity_rows.is_deleted') }}
             then 'is_deleted is true in ' || activity_rows.raw_table
         when coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)
             then 'lead ' || coalesce(lead_groups.survivor_key, contacts.survivor_key)
