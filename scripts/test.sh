@@ -36,9 +36,6 @@ export CRM_WAREHOUSE="$PWD/warehouse/test_sample.duckdb"
 # part, its golden suite (about 5 minutes, nearly all of it Spark starting a
 # job per query), runs beside everything below, and is waited for at the end.
 engines="${CRM_TEST_ENGINES:-duckdb postgres spark}"
-# Spark's local sessions here are short, on small data: a JVM that compiles
-# quickly and collects simply spends less CPU (docs/engines.md, "Spark")
-export CRM_SPARK_JAVA_OPTIONS="${CRM_SPARK_JAVA_OPTIONS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
 spark_log="$(mktemp)"
 spark=""
 if [[ " $engines " == *" spark "* ]]; then

@@ -12,6 +12,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# the local session's JVM, for short runs on small data: compile quickly
+# (C1 only), collect simply, and code cache enough for a whole build (C1's
+# default of 48 MB runs out: "Out of space in CodeCache"). CRM_SPARK_JAVA_OPTIONS
+# replaces it; empty, the JVM's own defaults, for large data (docs/engines.md)
+JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:ReservedCodeCacheSize=240m"
+
 
 def settings(folder: Path | None = None) -> dict[str, str]:
     """The Spark settings of profiles.yml's `spark` target for `folder`."""
@@ -23,7 +29,7 @@ def settings(folder: Path | None = None) -> dict[str, str]:
             f"jdbc:derby:;databaseName={folder}/metastore_db;create=true"
         ),
         "spark.driver.extraJavaOptions": (
-            f"-Dderby.system.home={folder} {os.environ.get('CRM_SPARK_JAVA_OPTIONS', '')}"
+            f"-Dderby.system.home={folder} {os.environ.get('CRM_SPARK_JAVA_OPTIONS', JAVA_OPTIONS)}"
         ).strip(),
         "spark.ui.enabled": "false",
         "spark.sql.shuffle.partitions": os.environ.get("CRM_SPARK_PARTITIONS", "4"),

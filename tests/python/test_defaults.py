@@ -30,6 +30,19 @@ def test_the_cli_and_dbt_share_their_defaults():
     assert project / dbt_default(raw_files, "CRM_RAW_DIR") == cli.DEFAULT_RAW_DIR
 
 
+def test_the_spark_session_outside_dbt_is_the_profiles():
+    """Loading raw tables and reading marts start the same local Spark session
+    as dbt's `spark` target: the same settings, and the same JVM for short runs
+    (spark_session.JAVA_OPTIONS, which CRM_SPARK_JAVA_OPTIONS replaces)."""
+    from crm_funnel import spark_session
+
+    profile = (PROJECT_DIR / "profiles.yml").read_text()
+    assert dbt_default(profile, "CRM_SPARK_JAVA_OPTIONS") == spark_session.JAVA_OPTIONS
+    block = profile.split("server_side_parameters:", 1)[1]
+    keys = re.findall(r"^ {8}(spark\.[\w.]+):", block, re.M)
+    assert keys == list(spark_session.settings(PROJECT_DIR / "warehouse" / "spark"))
+
+
 def machine_memory_bytes() -> int:
     """The memory DuckDB sizes a percentage against: the cgroup's limit where
     one is set (v2 memory.max, v1 memory.limit_in_bytes), else the machine's
