@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -85,19 +86,24 @@ def write_export(folder: Path, events: str, leads: str, activities: str) -> Path
 
 
 # one folder per test session (and xdist worker): parsed manifests, keyed by
-# warehouse file name, and the dbt artifacts of `crm-funnel build` runs
+# warehouse file name, CRM source and --vars, and the dbt artifacts of
+# `crm-funnel build` runs. Tests name their warehouses w.duckdb, each in a
+# folder of its own, so that most builds share one parse (about 7 CPU-s each).
 PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{os.getpid()}"
-# what dbt renders while parsing (dbt_project.yml reads CRM_MAX_DROPPED_SHARE;
-# the CRM source, CRM_SOURCE, gets a parse of its own)
-PARSE_INPUTS = ("--vars",)
+# what dbt renders while parsing besides --vars (dbt_project.yml reads
+# CRM_MAX_DROPPED_SHARE; the CRM source, CRM_SOURCE, gets a parse of its own)
 PARSE_ENV = ("CRM_MAX_DROPPED_SHARE",)
 
 
-def parsed_manifest(stem: str, crm: str = "export") -> Path:
-    """dbt's parse of the project for a warehouse named `stem`.duckdb and the
-    CRM source `crm`, once per session (the nodes carry DuckDB's catalog
-    name, the file's stem, and the source's tables)."""
-    folder = PARSED / (stem if crm == "export" else f"{stem}-{crm}")
+def parsed_manifest(stem: str, crm: str = "export", cli_vars: str = "") -> Path | None:
+    """dbt's parse of the project for a warehouse named `stem`.duckdb, the CRM
+    source `crm` and the `--vars` given, once per session (the nodes carry
+    DuckDB's catalog name, the file's stem, and the source's tables); None
+    where dbt cannot parse it (the build then runs whole, and says why)."""
+    key = stem if crm == "export" else f"{stem}-{crm}"
+    if cli_vars:
+        key += "-" + hashlib.sha1(cli_vars.encode()).hexdigest()[:10]
+    folder = PARSED / key
     manifest = folder / "partial_parse.msgpack"
     if not manifest.exists():
         env = dict(
@@ -106,10 +112,13 @@ def parsed_manifest(stem: str, crm: str = "export") -> Path:
             CRM_SOURCE=crm,
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
-        command = [str(DBT), "parse", "--project-dir", str(PROJECT_DIR)]
-        command += ["--profiles-dir", str(PROJECT_DIR), "--target-path", str(folder)]
-        command += ["--log-path", str(folder / "logs")]
-        subprocess.run(command, env=env, capture_output=True, check=True)
+        import dbt_parsed
+
+        args = ["parse", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+        args += ["--target-path", str(folder), "--log-path", str(folder / "logs")]
+        args += ["--vars", cli_vars] if cli_vars else []
+        if dbt_parsed.run(None, args, env)[0] != 0:
+            return None
     return manifest
 
 
@@ -137,9 +146,10 @@ def dbt_build(
     **overrides: str,
 ) -> Build:
     """`dbt build` with target/ and logs/ next to the warehouse; env overrides
-    as keywords. It runs on the session's parse of the project unless the
-    build changes what dbt parses (--vars, CRM_MAX_DROPPED_SHARE) or the test
-    asks for a whole dbt run (reuse_parse=False).
+    as keywords. It runs on the session's parse of the project (one per
+    warehouse name, CRM source and --vars) unless the build changes what dbt
+    parses otherwise (CRM_MAX_DROPPED_SHARE) or the test asks for a whole dbt
+    run (reuse_parse=False).
 
     Two kinds of test run only where asked (full_tests=True: the golden
     build; scripts/test.sh's build of the sample runs them too): dbt's unit
@@ -152,28 +162,22 @@ def dbt_build(
         CRM_WAREHOUSE=str(warehouse),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
-    reuse_parse = (
-        reuse_parse
-        and not any(arg in PARSE_INPUTS for arg in extra)
-        and not any(name in overrides for name in PARSE_ENV)
-    )
-    if reuse_parse:
-        runner = [sys.executable, str(Path(__file__).with_name("dbt_parsed.py"))]
-        crm = env.get("CRM_SOURCE") or "export"
-        command = [*runner, str(parsed_manifest(warehouse.stem, crm)), "build"]
-    else:
-        command = [str(DBT), "build"]
-    command += ["--project-dir", str(PROJECT_DIR)]
-    command += [
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target-path",
-        str(warehouse.parent / "target"),
-    ]
-    command += ["--log-path", str(warehouse.parent / "logs"), *extra]
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    cli_vars = extra[extra.index("--vars") + 1] if "--vars" in extra else ""
+    manifest = None
+    if reuse_parse and not any(name in overrides for name in PARSE_ENV):
+        manifest = parsed_manifest(warehouse.stem, env.get("CRM_SOURCE") or "export", cli_vars)
+    args = ["build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    args += ["--target-path", str(warehouse.parent / "target")]
+    args += ["--log-path", str(warehouse.parent / "logs"), *extra]
     if not full_tests and "--exclude" not in extra and "--select" not in extra:
-        command += ["--exclude", "test_type:unit", "tag:column_checks"]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        args += ["--exclude", "test_type:unit", "tag:column_checks"]
+    if manifest is not None:
+        import dbt_parsed
+
+        returncode, output = dbt_parsed.run(manifest, args, env)
+        return Build(returncode, output, warehouse)
+    done = subprocess.run([str(DBT), *args], env=env, capture_output=True, text=True, check=False)
     return Build(done.returncode, done.stdout + done.stderr, warehouse)
 
 
@@ -226,6 +230,6 @@ def build_export(tmp_path: Path):
 
     def _build(events: str, leads: str, activities: str, *extra: str) -> Build:
         raw = write_export(tmp_path / "raw", events, leads, activities)
-        return dbt_build(raw, tmp_path / "warehouse.duckdb", *extra)
+        return dbt_build(raw, tmp_path / "w.duckdb", *extra)
 
     return _build

@@ -81,7 +81,7 @@ class Warehouse:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.engine == "duckdb":
             built = dbt_build(
-                raw, self.folder / f"{self.name}.duckdb", *extra, full_tests=full_tests
+                raw, self.folder / self.name / "w.duckdb", *extra, full_tests=full_tests
             )
             self._duckdb = built
             self.returncode, self.output = built.returncode, built.output

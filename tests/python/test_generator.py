@@ -36,7 +36,7 @@ def test_dirt_rates_are_validated():
 def realistic(tmp_path_factory):
     folder = tmp_path_factory.mktemp("generated")
     summary = generate(3000, folder / "raw", "parquet", seed=11)
-    build = dbt_build(folder / "raw", folder / "warehouse.duckdb")
+    build = dbt_build(folder / "raw", folder / "w.duckdb")
     assert build.returncode == 0, build.output[-3000:]
     return summary, build
 

@@ -75,7 +75,7 @@ a2,L1,note,2024-01-10T17:00:00Z,u2,{LOAD}
 @pytest.fixture(scope="module")
 def golden_duckdb(tmp_path_factory):
     folder = tmp_path_factory.mktemp("golden")
-    return built_export(folder, EVENTS, LEADS, ACTIVITIES, "warehouse.duckdb", full_tests=True)
+    return built_export(folder, EVENTS, LEADS, ACTIVITIES, "w.duckdb", full_tests=True)
 
 
 _BUILT: dict[str, Warehouse] = {}
@@ -347,7 +347,7 @@ def test_no_mart_exposes_an_email(golden):
 
 
 def test_rebuild_gives_identical_marts(golden_duckdb, tmp_path):
-    again = dbt_build(golden_duckdb.warehouse.parent / "raw", tmp_path / "again.duckdb")
+    again = dbt_build(golden_duckdb.warehouse.parent / "raw", tmp_path / "w.duckdb")
     assert again.returncode == 0, again.output[-2000:]
     for table in MARTS:
         query = f"select * from {table} order by all"
@@ -358,7 +358,7 @@ def test_as_of_var_moves_the_sla_clock(golden_duckdb, tmp_path):
     # at 2024-01-11 12:00 L4 has waited 1.5 h of its 4 h: pending inside the SLA
     build = dbt_build(
         golden_duckdb.warehouse.parent / "raw",
-        tmp_path / "as_of.duckdb",
+        tmp_path / "w.duckdb",
         "--vars",
         "{as_of: '2024-01-11T12:00:00Z'}",
     )
@@ -397,9 +397,9 @@ def golden_duckdb_tables(tmp_path_factory):
     Spark do (raw_source tables: rows numbered by content, not file order)."""
     folder = tmp_path_factory.mktemp("golden-tables")
     raw = write_export(folder / "raw", EVENTS, LEADS, ACTIVITIES)
-    with duckdb.connect(str(folder / "tables.duckdb")) as connection:
+    with duckdb.connect(str(folder / "w.duckdb")) as connection:
         raw_load.load_duckdb(raw, connection)
-    built = dbt_build(raw, folder / "tables.duckdb", "--vars", "{raw_source: tables}")
+    built = dbt_build(raw, folder / "w.duckdb", "--vars", "{raw_source: tables}")
     assert built.returncode == 0, built.output[-3000:]
     return warehouse("duckdb", folder, "tables").attach(built)
 

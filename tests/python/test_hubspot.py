@@ -40,7 +40,7 @@ def hubspot_build(raw, warehouse_file, *extra):
 @pytest.fixture(scope="module")
 def fivetran_build(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hubspot")
-    build = hubspot_build(write_fivetran(folder / "raw"), folder / "hubspot.duckdb")
+    build = hubspot_build(write_fivetran(folder / "raw"), folder / "w.duckdb")
     assert build.returncode == 0, build.output[-3000:]
     return build
 
@@ -90,7 +90,7 @@ def test_every_hubspot_row_is_accounted_per_table(fivetran_build):
 
 def test_airbyte_epoch_times_and_engagement_lists_give_the_same_marts(fivetran_build, tmp_path):
     raw = write_airbyte(tmp_path / "raw")
-    build = hubspot_build(raw, tmp_path / "airbyte.duckdb")
+    build = hubspot_build(raw, tmp_path / "w.duckdb")
     assert build.returncode == 0, build.output[-3000:]
     for mart in MARTS:
         query = f"select * from main.{mart} order by all"
@@ -185,7 +185,7 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     and the reason rows are read by nothing."""
     night = "2026-03-08T00:00:00.000Z"
     raw = write_fivetran(tmp_path / "raw")
-    nightly = tmp_path / "nightly.duckdb"
+    nightly = tmp_path / "nightly" / "w.duckdb"
 
     def default_build(raw, warehouse_file, *extra):
         return dbt_build(raw, warehouse_file, *extra, CRM_SOURCE="hubspot")
@@ -199,7 +199,7 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     write_table(raw / "contact.csv", CONTACT_COLUMNS, contacts)
     second = default_build(raw, nightly)
     assert second.returncode == 0, second.output[-3000:]
-    full = default_build(raw, tmp_path / "full.duckdb", "--full-refresh")
+    full = default_build(raw, tmp_path / "full" / "w.duckdb", "--full-refresh")
     assert full.returncode == 0, full.output[-3000:]
     assert [row[:2] for row in second.rows(HANDOFFS)] == [
         ("101", 1), ("103", 1), ("104", 1), ("109", 1), ("109", 2)

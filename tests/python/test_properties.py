@@ -168,7 +168,7 @@ def exports(draw) -> Export:
 
 
 def build(export: Export, folder: Path) -> Build:
-    result = dbt_build(export.write(folder / "raw"), folder / "warehouse.duckdb")
+    result = dbt_build(export.write(folder / "raw"), folder / "w.duckdb")
     # dbt's own data tests (uniqueness, contiguity, nothing lost, ...) must pass too
     assert result.returncode == 0, result.output[-4000:]
     return result

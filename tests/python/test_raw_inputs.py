@@ -79,7 +79,7 @@ def test_empty_export_builds_empty_marts(tmp_path):
 
 
 def test_parquet_export_gives_the_same_marts_as_csv(raw, tmp_path):
-    csv_build = dbt_build(raw, tmp_path / "csv.duckdb")
+    csv_build = dbt_build(raw, tmp_path / "csv" / "w.duckdb")
     assert csv_build.returncode == 0, csv_build.output[-3000:]
     parquet_dir = tmp_path / "parquet"
     parquet_dir.mkdir()
@@ -89,7 +89,7 @@ def test_parquet_export_gives_the_same_marts_as_csv(raw, tmp_path):
                 f"copy (select * from read_csv('{raw / name}.csv', all_varchar = true))"
                 f" to '{parquet_dir / name}.parquet' (format parquet)"
             )
-    parquet_build = dbt_build(parquet_dir, tmp_path / "parquet.duckdb")
+    parquet_build = dbt_build(parquet_dir, tmp_path / "parquet_build" / "w.duckdb")
     assert parquet_build.returncode == 0, parquet_build.output[-3000:]
     query = "select * from rpt_sal_rates_weekly order by all"
     assert csv_build.rows(query) == parquet_build.rows(query)

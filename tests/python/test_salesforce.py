@@ -27,7 +27,7 @@ from salesforce_fixture import (
 def fivetran_build(tmp_path_factory):
     folder = tmp_path_factory.mktemp("salesforce")
     raw = write_fivetran(folder / "raw")
-    build = dbt_build(raw, folder / "salesforce.duckdb", CRM_SOURCE="salesforce")
+    build = dbt_build(raw, folder / "w.duckdb", CRM_SOURCE="salesforce")
     assert build.returncode == 0, build.output[-3000:]
     return build
 
@@ -65,7 +65,7 @@ def test_every_salesforce_row_is_accounted_per_table(fivetran_build):
 
 def test_airbyte_names_give_the_same_marts(fivetran_build, tmp_path):
     raw = write_airbyte(tmp_path / "raw")
-    build = dbt_build(raw, tmp_path / "airbyte.duckdb", CRM_SOURCE="salesforce")
+    build = dbt_build(raw, tmp_path / "w.duckdb", CRM_SOURCE="salesforce")
     assert build.returncode == 0, build.output[-3000:]
     for mart in MARTS:
         query = f"select * from main.{mart} order by all"

@@ -43,7 +43,7 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     night's marts equal a full build of the same tables."""
     night = "2026-03-08T00:00:00.000+0000"
     raw = write_fivetran(tmp_path / "raw")
-    nightly = tmp_path / "nightly.duckdb"
+    nightly = tmp_path / "nightly" / "w.duckdb"
     first = dbt_build(raw, nightly, CRM_SOURCE="salesforce")
     assert first.returncode == 0, first.output[-3000:]
     leads = [row[:] for row in LEADS]
@@ -53,7 +53,7 @@ def test_a_night_that_brings_a_merge_equals_a_full_build(tmp_path):
     write_table(raw / "lead.csv", LEAD_COLUMNS, leads)
     second = dbt_build(raw, nightly, CRM_SOURCE="salesforce")
     assert second.returncode == 0, second.output[-3000:]
-    full = dbt_build(raw, tmp_path / "full.duckdb", "--full-refresh", CRM_SOURCE="salesforce")
+    full = dbt_build(raw, tmp_path / "full" / "w.duckdb", "--full-refresh", CRM_SOURCE="salesforce")
     assert full.returncode == 0, full.output[-3000:]
     assert [row[0] for row in second.rows(HANDOFFS)] == ["00Q1", "00Q3", "00Q4", "00Q8"]
     assert second.rows("select merged_lead_ids from main.dim_leads where lead_id = '00Q1'") == [

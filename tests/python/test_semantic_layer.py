@@ -72,7 +72,7 @@ REJECTIONS = {
 def new_york(tmp_path_factory):
     folder = tmp_path_factory.mktemp("new_york")
     raw = write_export(folder / "raw", EVENTS, LEADS, ACTIVITIES)
-    build = dbt_build(raw, folder / "warehouse.duckdb", "--vars", f"{{reporting_timezone: {ZONE}}}")
+    build = dbt_build(raw, folder / "w.duckdb", "--vars", f"{{reporting_timezone: {ZONE}}}")
     assert build.returncode == 0, build.output[-3000:]
     return build
 
