@@ -191,13 +191,18 @@ def built_export(
     return build
 
 
-def cli_env(**env: str) -> dict[str, str]:
+def cli_env(warehouse: Path | None = None, /, **env: str) -> dict[str, str]:
     """The environment of a `crm-funnel build`, env overrides as keywords; dbt's
-    artifacts go to a folder of their own (tests run in parallel). dbt's unit
-    tests read no raw data: they run in the golden and sample builds, not in
-    every CLI build (DBT_EXCLUDE_RESOURCE_TYPES is dbt's own setting)."""
+    artifacts go to a folder of their own (tests run in parallel), one per
+    `warehouse` where it is given: a later build of the same warehouse parses
+    only what changed, as a user's does in target/. dbt's unit tests read no
+    raw data: they run in the golden and sample builds, not in every CLI build
+    (DBT_EXCLUDE_RESOURCE_TYPES is dbt's own setting)."""
     PARSED.mkdir(parents=True, exist_ok=True)
-    artifacts = Path(tempfile.mkdtemp(prefix="cli-", dir=PARSED))
+    if warehouse is None:
+        artifacts = Path(tempfile.mkdtemp(prefix="cli-", dir=PARSED))
+    else:
+        artifacts = PARSED / ("cli-" + hashlib.sha1(str(warehouse).encode()).hexdigest()[:12])
     return dict(
         os.environ,
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
@@ -217,7 +222,7 @@ def cli_build(
     extra = extra if report else (*extra, "--skip-report")
     return subprocess.run(
         [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse), *extra],
-        env=cli_env(**env),
+        env=cli_env(warehouse, **env),
         capture_output=True,
         text=True,
         check=False,

@@ -404,7 +404,7 @@ def test_a_full_disk_keeps_the_warehouse_and_its_report(tmp_path):
 
     done = subprocess.run(
         [str(CLI), "build", "--raw-dir", str(raw), "--warehouse", str(warehouse)],
-        env=cli_env(),
+        env=cli_env(warehouse),
         capture_output=True,
         text=True,
         check=False,
