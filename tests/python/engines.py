@@ -8,22 +8,26 @@ default, raw_source files); PostgreSQL and Spark read raw tables loaded from
 them (raw_source tables), as their users' data arrives.
 
 PostgreSQL is one throwaway server per test session (and xdist worker), a
-database per warehouse. Spark is the profile's local session; its catalog is
-an embedded Derby database that one process opens at a time, so dbt runs in a
-subprocess first and the test process opens the session only to read.
+database per warehouse; dbt runs forked from tests/python/dbt_parsed.py's
+server. Spark is the profile's local session; its catalog is an embedded
+Derby database that one process opens at a time, so the test process loads
+the raw tables, runs dbt (dbtRunner, whose session method finds the session
+already open) and reads the marts in one session, one JVM for all three. The
+README's Spark steps run as a user runs them, each command a process of its own
+(test_documented_commands.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import DBT, PROJECT_DIR, Build, dbt_build
+from conftest import PROJECT_DIR, Build, dbt_build
 
 from crm_funnel import postgres_server, raw_load, spark_session
 from crm_funnel.dbt_plugin import SAMPLE_SALT
@@ -57,13 +61,32 @@ def stop_postgres() -> None:
 
 
 def dbt_on(target: str, env: dict[str, str], work: Path, *args: str) -> tuple[int, str]:
-    """A real `dbt build` (or other command) on `target`, artifacts in `work`."""
-    command = [str(DBT), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir"]
-    command += [str(PROJECT_DIR), "--target-path", str(work / "target")]
-    command += ["--log-path", str(work / "logs")]
-    full_env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", CRM_TARGET=target, **env)
-    done = subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
-    return done.returncode, done.stdout + done.stderr
+    """A real `dbt build` (or other command) on `target`, artifacts in `work`:
+    the exit code (0 or 1) and dbt's output. Spark's runs in this process, on
+    its session (above); the others in a process forked from dbt_parsed's."""
+    args = (*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR))
+    args += ("--target-path", str(work / "target"), "--log-path", str(work / "logs"))
+    env = dict(DBT_SEND_ANONYMOUS_USAGE_STATS="false", CRM_TARGET=target, **env)
+    if target == "spark":
+        return _dbt_in_this_process(list(args), env)
+    import dbt_parsed
+
+    return dbt_parsed.run(None, list(args), dict(os.environ, **env))
+
+
+def _dbt_in_this_process(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    from dbt.cli.main import dbtRunner
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            success = dbtRunner().invoke(args).success
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return (0 if success else 1), output.getvalue()
 
 
 @dataclass
@@ -98,7 +121,7 @@ class Warehouse:
             env["PGOPTIONS"] = f"-c crm.email_salt={salt}"
         else:
             env = self._spark_env()
-            self._load_spark(raw)
+            raw_load.load_spark(str(raw), _spark(self.folder / self.name))
         self.returncode, self.output = dbt_on(self.engine, env, self.folder / "dbt", *args)
         return self
 
@@ -142,18 +165,6 @@ class Warehouse:
                 return [tuple(row) for row in cursor.fetchall()]
         finally:
             connection.close()
-
-    def _load_spark(self, raw: Path) -> None:
-        # in a child process: the Derby catalog must be free when dbt opens it
-        code = (
-            "import sys; from crm_funnel import raw_load, spark_session;"
-            " s = spark_session.session(sys.argv[1]); raw_load.load_spark(sys.argv[2], s); s.stop()"
-        )
-        subprocess.run(
-            [sys.executable, "-c", code, str(self.folder / self.name), str(raw)],
-            check=True,
-            capture_output=True,
-        )
 
     # -- reading ---------------------------------------------------------
     def rows(self, sql: str) -> list[tuple]:
@@ -220,10 +231,14 @@ _SESSIONS: dict[Path, object] = {}
 
 
 def _spark(folder: Path):
-    """The test process's session on a built Spark warehouse (read only)."""
+    """The test process's session on the Spark warehouse in `folder` (one at
+    a time: opening another stops this one, the JVM stays)."""
     if folder not in _SESSIONS:
         os.environ["TZ"] = "UTC"  # PySpark returns timestamps in the process's zone
         time.tzset()
+        # the JVM reads the email salt from its environment, once, when it
+        # starts (macros/privacy.sql): the builds' salt, before the first session
+        os.environ.setdefault("CRM_EMAIL_SALT", SAMPLE_SALT)
         for other in list(_SESSIONS.values()):
             other.stop()
         _SESSIONS.clear()
