@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -85,11 +86,13 @@ def write_export(folder: Path, events: str, leads: str, activities: str) -> Path
     return folder
 
 
-# one folder per test session (and xdist worker): parsed manifests, keyed by
-# warehouse file name, CRM source and --vars, and the dbt artifacts of
-# `crm-funnel build` runs. Tests name their warehouses w.duckdb, each in a
-# folder of its own, so that most builds share one parse (about 7 CPU-s each).
-PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{os.getpid()}"
+# one folder per test session, shared by its xdist workers (whose parent is
+# the session's main process): parsed manifests, keyed by warehouse file name,
+# CRM source and --vars, and the dbt artifacts of `crm-funnel build` runs.
+# Tests name their warehouses w.duckdb, each in a folder of its own, so that
+# most builds share one parse (about 7 CPU-s each), whichever worker made it.
+SESSION_PID = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{SESSION_PID}"
 # what dbt renders while parsing besides --vars (dbt_project.yml reads
 # CRM_MAX_DROPPED_SHARE; the CRM source, CRM_SOURCE, gets a parse of its own)
 PARSE_ENV = ("CRM_MAX_DROPPED_SHARE",)
@@ -105,27 +108,41 @@ def parsed_manifest(stem: str, crm: str = "export", cli_vars: str = "") -> Path 
         key += "-" + hashlib.sha1(cli_vars.encode()).hexdigest()[:10]
     folder = PARSED / key
     manifest = folder / "partial_parse.msgpack"
-    if not manifest.exists():
+    if manifest.exists():
+        return manifest
+    PARSED.mkdir(parents=True, exist_ok=True)
+    # one worker parses, the other waits for it: the parse is written to a
+    # folder of its own and renamed into place whole
+    with open(PARSED / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if manifest.exists():
+            return manifest
+        if (PARSED / f"{key}.failed").exists():
+            return None
+        import dbt_parsed
+
+        work = PARSED / f"{key}.{os.getpid()}"
         env = dict(
             os.environ,
-            CRM_WAREHOUSE=str(folder / f"{stem}.duckdb"),
+            CRM_WAREHOUSE=str(work / f"{stem}.duckdb"),
             CRM_SOURCE=crm,
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         )
-        import dbt_parsed
-
         args = ["parse", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-        args += ["--target-path", str(folder), "--log-path", str(folder / "logs")]
+        args += ["--target-path", str(work), "--log-path", str(work / "logs")]
         args += ["--vars", cli_vars] if cli_vars else []
         if dbt_parsed.run(None, args, env)[0] != 0:
+            (PARSED / f"{key}.failed").touch()
             return None
+        work.rename(folder)
     return manifest
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _remove_parsed_manifests():
-    yield
-    shutil.rmtree(PARSED, ignore_errors=True)
+def pytest_unconfigure(config):
+    """The session's parses and artifacts go when the session ends (in its
+    main process: xdist's workers end before it)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        shutil.rmtree(PARSED, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
