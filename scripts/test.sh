@@ -34,9 +34,9 @@ export CRM_WAREHOUSE="$PWD/warehouse/test_sample.duckdb"
 # The engines the tests cover (docs/engines.md): all three unless
 # CRM_TEST_ENGINES names fewer (the CI workflow's job per engine). Spark's
 # part (its golden suite, the README's Spark steps and HubSpot's tables: about
-# 5 minutes alone, 11-14 beside the rest, nearly all of it Spark starting a
-# JVM and a job per query) runs beside everything below, and is waited for at
-# the end.
+# 10 minutes beside the rest, nearly all of it a Spark job per query; the
+# golden and HubSpot builds share the test process's JVM) runs beside
+# everything below, and is waited for at the end.
 engines="${CRM_TEST_ENGINES:-duckdb postgres spark}"
 spark_log="$(mktemp)"
 spark=""

@@ -1,7 +1,7 @@
 """Run dbt commands on a manifest dbt parsed earlier (tests only).
 
 dbt's own programmatic runner with a pre-parsed manifest: the command is the
-real dbt command, minus the ~5 s of parsing the project, which does not depend
+real dbt command, minus the ~7 CPU-s of parsing the project, which does not depend
 on the raw export a test builds (conftest.dbt_build parses once per warehouse
 file name, since DuckDB names its catalog after the file).
 
