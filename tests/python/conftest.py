@@ -98,6 +98,11 @@ PARSED = Path(tempfile.gettempdir()) / f"crm-funnel-parsed-{SESSION_PID}"
 PARSE_ENV = ("CRM_MAX_DROPPED_SHARE",)
 
 
+def short_hash(text: str) -> str:
+    """A folder name's part that stands for `text`."""
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
 def parsed_manifest(stem: str, crm: str = "export", cli_vars: str = "") -> Path | None:
     """dbt's parse of the project for a warehouse named `stem`.duckdb, the CRM
     source `crm` and the `--vars` given, once per session (the nodes carry
@@ -105,7 +110,7 @@ def parsed_manifest(stem: str, crm: str = "export", cli_vars: str = "") -> Path 
     where dbt cannot parse it (the build then runs whole, and says why)."""
     key = stem if crm == "export" else f"{stem}-{crm}"
     if cli_vars:
-        key += "-" + hashlib.sha1(cli_vars.encode()).hexdigest()[:10]
+        key += "-" + short_hash(cli_vars)
     folder = PARSED / key
     manifest = folder / "partial_parse.msgpack"
     if manifest.exists():
@@ -219,7 +224,7 @@ def cli_env(warehouse: Path | None = None, /, **env: str) -> dict[str, str]:
     if warehouse is None:
         artifacts = Path(tempfile.mkdtemp(prefix="cli-", dir=PARSED))
     else:
-        artifacts = PARSED / ("cli-" + hashlib.sha1(str(warehouse).encode()).hexdigest()[:12])
+        artifacts = PARSED / ("cli-" + short_hash(str(warehouse)))
     return dict(
         os.environ,
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",

@@ -68,6 +68,7 @@ def dbt_on(target: str, env: dict[str, str], work: Path, *args: str) -> tuple[in
     args += ("--target-path", str(work / "target"), "--log-path", str(work / "logs"))
     env = dict(DBT_SEND_ANONYMOUS_USAGE_STATS="false", CRM_TARGET=target, **env)
     if target == "spark":
+        _spark(Path(env["CRM_SPARK_WAREHOUSE"]))  # this warehouse's session, open
         return _dbt_in_this_process(list(args), env)
     import dbt_parsed
 
