@@ -200,14 +200,73 @@
     (`name as {{ inlined_cte() }} (...)`) where re-reading the CTE's source is
     cheaper than holding its rows: DuckDB would otherwise materialize a CTE
     that is read more than once, every raw column of every raw row in memory
-    (docs/performance.md, "Issue 13"). Other engines plan it their own way. -#}
+    (docs/performance.md, "Issue 13"); PostgreSQL would write them to a temp
+    file and plan its readers with no statistics (docs/performance.md,
+    "Issue 25: PostgreSQL at 1M"). Spark plans it its own way. -#}
 {% macro inlined_cte() -%}
     {{ return(adapter.dispatch('inlined_cte', 'crm_funnel')()) }}
 {%- endmacro %}
 
 {% macro duckdb__inlined_cte() -%}not materialized{%- endmacro %}
 
+{% macro postgres__inlined_cte() -%}not materialized{%- endmacro %}
+
 {% macro default__inlined_cte() -%}{%- endmacro %}
+
+
+{#- analyze_built_table(): a post-hook of every model and seed
+    (dbt_project.yml). PostgreSQL gathers no statistics for a table that
+    `create table as` just wrote, so the models that read it next were
+    planned on guesses: one row of int_run_as_of was taken for 2,260, and
+    fct_lead_handoffs hashed the leads in 65,536 batches on disk (23 of its
+    57 s at 1M leads; docs/performance.md, "Issue 25: PostgreSQL at 1M").
+    Views have nothing to analyze; other engines plan without it. -#}
+{% macro analyze_built_table() -%}
+    {{ return(adapter.dispatch('analyze_built_table', 'crm_funnel')()) }}
+{%- endmacro %}
+
+{% macro postgres__analyze_built_table() -%}
+    {%- if config.get('materialized') != 'view' %}analyze {{ this }}{% endif -%}
+{%- endmacro %}
+
+{% macro default__analyze_built_table() -%}{%- endmacro %}
+
+
+{#- text_equal_or_both_null(left, right): two text expressions are equal or
+    both null, as a join condition the engine can hash. PostgreSQL joins
+    `is not distinct from` by comparing every pair of rows (a nested loop:
+    10 of the 15 s of stg_crm__leads at 1M leads, docs/performance.md,
+    "Issue 25: PostgreSQL at 1M"); two equalities, the texts with null as ''
+    and whether each is null, say the same and hash. -#}
+{% macro text_equal_or_both_null(left, right) -%}
+    {{ return(adapter.dispatch('text_equal_or_both_null', 'crm_funnel')(left, right)) }}
+{%- endmacro %}
+
+{% macro postgres__text_equal_or_both_null(left, right) -%}
+    coalesce({{ left }}, '') = coalesce({{ right }}, '')
+    and ({{ left }} is null) = ({{ right }} is null)
+{%- endmacro %}
+
+{% macro default__text_equal_or_both_null(left, right) -%}
+    {{ left }} is not distinct from {{ right }}
+{%- endmacro %}
+
+
+{#- computed_once(): written last in a CTE's body whose computed columns the
+    steps after it name many times. PostgreSQL pulls a plain CTE up into the
+    query that reads it and copies a column's expression wherever the column
+    is named, so a timestamp parse or a fingerprint ran again in each later
+    window and case; `offset 0` keeps the CTE a step of its own, each row
+    computed once, without writing the rows out as `materialized` would
+    (docs/performance.md, "Issue 25: PostgreSQL at 1M"). Other engines:
+    nothing. -#}
+{% macro computed_once() -%}
+    {{ return(adapter.dispatch('computed_once', 'crm_funnel')()) }}
+{%- endmacro %}
+
+{% macro postgres__computed_once() -%}offset 0{%- endmacro %}
+
+{% macro default__computed_once() -%}{%- endmacro %}
 
 
 {#- first_by(value, order_by): as an aggregate, the group's `value` of the row

@@ -47,7 +47,10 @@
     whose `crm` names the chosen source (var crm_source) wins over the row for
     every source (blank `crm`): HubSpot's `new` is an MQL, the export's is
     not. A few dozen texts against millions of rows, so the regex runs per
-    text, not per row.
+    text, not per row. The texts are grouped rather than a `union`'s: PostgreSQL
+    expects as many texts from a `union` as it has rows, and planned the join
+    of millions of rows to these few as a sort of both (docs/performance.md,
+    "Issue 25: PostgreSQL at 1M").
 -#}
 {% macro status_labels(relation) -%}
     select
@@ -55,9 +58,13 @@
         status_map.stage,
         funnel_stages.stage_order
     from (
-        select new_status as raw_text from {{ relation }}
-        union
-        select old_status as raw_text from {{ relation }}
+        select both_texts.raw_text
+        from (
+            select new_status as raw_text from {{ relation }}
+            union all
+            select old_status as raw_text from {{ relation }}
+        ) as both_texts
+        group by both_texts.raw_text
     ) as texts
     left join (
         select

@@ -114,7 +114,7 @@ final as (
 left join mapped_values as {{ alias }}
     on
         {{ alias }}.attribute = '{{ attribute }}'
-        and kept.{{ attribute }} is not distinct from {{ alias }}.raw_text
+        and {{ text_equal_or_both_null('kept.' ~ attribute, alias ~ '.raw_text') }}
     {%- endfor %}
     left join dropped_initial_statuses on kept.lead_id = dropped_initial_statuses.lead_id
 )

@@ -36,6 +36,7 @@ parsed as (
     from raw_activities
     left join load_times
         on raw_activities._loaded_at = load_times.raw_text
+    {{ computed_once() }}
 ),
 
 ranked as (

@@ -5,8 +5,7 @@
     'raw_events.changed_at', 'raw_events.changed_by', 'raw_events.reason'] %}
 with
 
-raw_events as {{ inlined_cte() if not is_incremental() }} (
-    -- a full build re-reads the file per consumer; a night holds its few rows
+raw_events as {{ inlined_cte() if not is_incremental() }} (  -- a night holds its few rows
     {{ raw_rows_of_affected_leads(source('crm', 'lead_status_history'), 'event_id') }}
 ),
 
@@ -40,6 +39,7 @@ parsed_texts as (
     from raw_events
     left join status_labels as new_label on raw_events.new_status = new_label.raw_text
     left join load_times on raw_events._loaded_at = load_times.raw_text
+    {{ computed_once() }}
 ),
 
 parsed as (

@@ -50,6 +50,7 @@ parsed as (
     from raw_leads
     left join load_times
         on raw_leads._loaded_at = load_times.raw_text
+    {{ computed_once() }}
 ),
 
 ranked as (
