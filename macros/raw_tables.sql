@@ -86,9 +86,16 @@
     {% if load_column != '_loaded_at' and 'timestamp' in types[original[load_column]] %}
         {% set loaded_at = timestamp_as_iso_text(adapter.quote(original[load_column])) %}
     {% endif %}
-    {% do order_list.insert(0, parse_iso_timestamp(loaded_at) ~ " nulls last") %}
+    {#- each distinct load text parsed once (a few hundred), not every row's:
+        the parse per row was 40% of the copy on PostgreSQL at 1M leads
+        (docs/performance.md, "Issue 25: PostgreSQL at 1M") -#}
+    {% set load_order = "(select _crm_load_text, " ~ parse_iso_timestamp('_crm_load_text')
+        ~ " as _crm_load_time from (select distinct " ~ loaded_at ~ " as _crm_load_text from "
+        ~ relation ~ ") as load_texts) as load_order" %}
+    {% do order_list.insert(0, "load_order._crm_load_time nulls last") %}
     {{ return("select " ~ select_list | join(', ') ~ ", cast(row_number() over (order by "
-        ~ order_list | join(', ') ~ ") as integer) as _raw_row_number from " ~ relation) }}
+        ~ order_list | join(', ') ~ ") as integer) as _raw_row_number from " ~ relation
+        ~ " left join " ~ load_order ~ " on " ~ loaded_at ~ " = load_order._crm_load_text") }}
 {% endmacro %}
 
 
