@@ -153,7 +153,11 @@
 {#-
     define_fail_function(): on-run-start. PostgreSQL has no function that
     raises an error from a query; this defines one, crm_funnel_fail(text),
-    in the target schema. Other engines need none.
+    in the target schema. Other engines need none. It is `parallel safe`
+    (raising an error changes no state): a query that names a function
+    PostgreSQL must take as unsafe, the default, runs on one core, and the
+    email hash of base_crm__leads and the fingerprints of
+    base_crm__load_state name it.
 -#}
 {% macro define_fail_function() %}
     {{ return(adapter.dispatch('define_fail_function', 'crm_funnel')()) }}
@@ -168,7 +172,8 @@
         {% do run_query("create schema if not exists " ~ target.schema) %}
         {% do run_query(
             "create or replace function " ~ target.schema ~ ".crm_funnel_fail(message text)"
-            ~ " returns text language plpgsql volatile as $$ begin raise exception '%', message;"
+            ~ " returns text language plpgsql volatile parallel safe as $$ begin"
+            ~ " raise exception '%', message;"
             ~ " end $$"
         ) %}
     {% endif %}
