@@ -89,9 +89,8 @@
     {#- each distinct load text parsed once (a few hundred), not every row's:
         the parse per row was 40% of the copy on PostgreSQL at 1M leads
         (docs/performance.md, "Issue 25: PostgreSQL at 1M") -#}
-    {% set load_order = "(select _crm_load_text, " ~ parse_iso_timestamp('_crm_load_text')
-        ~ " as _crm_load_time from (select distinct " ~ loaded_at ~ " as _crm_load_text from "
-        ~ relation ~ ") as load_texts) as load_order" %}
+    {% set load_order = "(select raw_text as _crm_load_text, parsed_at as _crm_load_time from ("
+        ~ parsed_load_texts(relation, loaded_at) ~ ") as load_texts) as load_order" %}
     {% do order_list.insert(0, "load_order._crm_load_time nulls last") %}
     {{ return("select " ~ select_list | join(', ') ~ ", cast(row_number() over (order by "
         ~ order_list | join(', ') ~ ") as integer) as _raw_row_number from " ~ relation

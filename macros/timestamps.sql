@@ -165,9 +165,20 @@
         end as parsed_at,
         coalesce(texts.parsed_at > {{ load_clock() }}, false) as is_future_load
     from (
-        select
-            distinct_texts.raw_text,
-            {{ parse_iso_timestamp('distinct_texts.raw_text') }} as parsed_at
-        from (select distinct _loaded_at as raw_text from {{ relation }}) as distinct_texts
+        {{ parsed_load_texts(relation) }}
     ) as texts
+{%- endmacro %}
+
+
+{#-
+    parsed_load_texts(relation, text='_loaded_at'): each distinct load text
+    of `relation` (the SQL text expression `text`) once, with its parse, as
+    (raw_text, parsed_at): a few hundred parses instead of one per row. Read by
+    load_times and by the raw tables' numbering (raw_table_view_sql).
+-#}
+{% macro parsed_load_texts(relation, text='_loaded_at') -%}
+    select
+        distinct_texts.raw_text,
+        {{ parse_iso_timestamp('distinct_texts.raw_text') }} as parsed_at
+    from (select distinct {{ text }} as raw_text from {{ relation }}) as distinct_texts
 {%- endmacro %}
