@@ -232,6 +232,23 @@
 {% macro default__analyze_built_table() -%}{%- endmacro %}
 
 
+{#- hash_joins_only(): a pre-hook of the models whose joins pair a few rows
+    with millions where the planner cannot know how few: the rows after the
+    last build's watermark (base_crm__affected_leads), the flagged rows
+    (dq_issues). PostgreSQL took such a side for a third of its table and
+    sorted both sides for a merge join, 4.8M rows of them; `set local` turns
+    merge joins off for the model's own transaction only, and it hashes the
+    few rows instead (docs/performance.md, "Issue 25: the night on
+    PostgreSQL"). Other engines: nothing. -#}
+{% macro hash_joins_only() -%}
+    {{ return(adapter.dispatch('hash_joins_only', 'crm_funnel')()) }}
+{%- endmacro %}
+
+{% macro postgres__hash_joins_only() -%}set local enable_mergejoin = off{%- endmacro %}
+
+{% macro default__hash_joins_only() -%}{%- endmacro %}
+
+
 {#- text_equal_or_both_null(left, right): two text expressions are equal or
     both null, as a join condition the engine can hash. PostgreSQL joins
     `is not distinct from` by comparing every pair of rows (a nested loop:

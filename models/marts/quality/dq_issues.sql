@@ -1,14 +1,18 @@
 -- One row per raw row dropped or flagged, for every raw file (docs/contract.md,
 -- "Cleaning rules"). Drops and the flags a row earns by itself come from
 -- staging; flags that need another file or the timeline come from the
--- intermediate models.
+-- intermediate models. The tables read more than once are read again rather
+-- than held: each reader takes only its few flagged rows (inlined_cte();
+-- docs/performance.md, "Issue 25: the night on PostgreSQL").
+{{ config(pre_hook="{{ hash_joins_only() }}") }}
+
 with
 
-events as (
+events as {{ inlined_cte() }} (
     select * from {{ ref('stg_crm__lead_status_history') }}
 ),
 
-leads as (
+leads as {{ inlined_cte() }} (
     select * from {{ ref('stg_crm__leads') }}
 ),
 
@@ -16,7 +20,7 @@ judged_rows as (
     select * from {{ ref('stg_crm__raw_rows') }}
 ),
 
-ordered_events as (
+ordered_events as {{ inlined_cte() }} (
     select * from {{ ref('int_lead_events_ordered') }}
 ),
 

@@ -15,24 +15,37 @@ issue_types as (
     select * from {{ ref('dq_issue_types') }}
 ),
 
-verdicts_by_day as (
-    -- one group per day, file and verdict: the raw rows are read once
+rows_by_load as (
+    -- the raw rows are read once, grouped by their load time as it is: a
+    -- column's few hundred values, where a group by its date was a sort of
+    -- every raw row on PostgreSQL
     select
-        cast(judged_rows.loaded_at as date) as load_date,
-        judged_rows.source,
-        judged_rows.drop_issue,
-        issue_types.family as drop_family,
-        judged_rows.drop_issue is not null and issue_types.issue is null as is_unlisted_drop,
+        loaded_at,
+        source,
+        drop_issue,
         count(*) as raw_rows
     from judged_rows
+    group by loaded_at, source, drop_issue
+),
+
+verdicts_by_day as (
+    -- one group per day, file and verdict
+    select
+        cast(rows_by_load.loaded_at as date) as load_date,
+        rows_by_load.source,
+        rows_by_load.drop_issue,
+        issue_types.family as drop_family,
+        rows_by_load.drop_issue is not null and issue_types.issue is null as is_unlisted_drop,
+        sum(rows_by_load.raw_rows) as raw_rows
+    from rows_by_load
     left join issue_types
         on
-            judged_rows.drop_issue = issue_types.issue
+            rows_by_load.drop_issue = issue_types.issue
             and issue_types.action = 'dropped'
     group by
-        cast(judged_rows.loaded_at as date),
-        judged_rows.source,
-        judged_rows.drop_issue,
+        cast(rows_by_load.loaded_at as date),
+        rows_by_load.source,
+        rows_by_load.drop_issue,
         issue_types.family,
         issue_types.issue
 ),

@@ -6,6 +6,8 @@
 -- connector's merge moved a new row from (_moved_from: docs/contract.md, "Salesforce").
 -- lead_key is the trimmed lead_id, '' when blank. Without a previous build
 -- every lead is affected (and --full-refresh needs none of them).
+{{ config(pre_hook="{{ hash_joins_only() }}") }}
+
 with
 
 load_state_loads as (
