@@ -53,6 +53,29 @@
     {{ return(spark_file_format() in ['delta', 'iceberg', 'hudi']) }}
 {% endmacro %}
 
+{#-
+    lead_batch_settings(): the session settings of a night's batch, run in
+    its transaction before the batch's query (incremental_by_lead).
+    PostgreSQL compiles a query's expressions (JIT) once its estimated cost
+    passes jit_above_cost; a batch's cost is estimated from the filter on
+    the affected leads, which it cannot size, and it compiled for about a
+    second per model (and per parallel worker) to compute a few thousand
+    rows. `set local jit = off` ends with the batch's transaction; a full
+    build keeps JIT, which pays on millions of rows (docs/performance.md,
+    "Issue 25: the night on PostgreSQL"). Other engines: nothing.
+-#}
+{% macro lead_batch_settings() %}
+    {{ return(adapter.dispatch('lead_batch_settings', 'crm_funnel')()) }}
+{% endmacro %}
+
+{% macro default__lead_batch_settings() %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro postgres__lead_batch_settings() %}
+    {{ return('set local jit = off') }}
+{% endmacro %}
+
 {% macro spark_file_format() %}
     {{ return(env_var('CRM_SPARK_FILE_FORMAT', 'parquet') | lower) }}
 {% endmacro %}

@@ -12,7 +12,8 @@
 
     Later builds replace the affected leads (base_crm__affected_leads) only:
       1. the query, whose inputs only_affected_leads() filtered to those leads,
-         runs once into a temporary table (dropped at the end);
+         runs once into a temporary table (dropped at the end), after the
+         engine's settings for a few rows (lead_batch_settings());
       2. its columns must equal the table's, else the build stops and asks for
          one --full-refresh (a warehouse built by an earlier version);
       3. the table loses every row of an affected lead (some may no longer
@@ -54,6 +55,7 @@
         {#- a temporary table: this connection's only, never written to the file -#}
         {%- set batch = api.Relation.create(identifier=this.identifier ~ '__lead_batch') -%}
         {% do run_query('drop table if exists ' ~ batch) %}
+        {% if lead_batch_settings() %}{% do run_query(lead_batch_settings()) %}{% endif %}
         {% do run_query(create_table_as(True, batch, sql)) %}
         {% do assert_same_columns(batch, target_relation) %}
         {%- set columns = adapter.get_columns_in_relation(target_relation)
