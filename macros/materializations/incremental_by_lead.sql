@@ -55,7 +55,8 @@
         {#- a temporary table: this connection's only, never written to the file -#}
         {%- set batch = api.Relation.create(identifier=this.identifier ~ '__lead_batch') -%}
         {% do run_query('drop table if exists ' ~ batch) %}
-        {% if lead_batch_settings() %}{% do run_query(lead_batch_settings()) %}{% endif %}
+        {%- set settings = lead_batch_settings() -%}
+        {% if settings %}{% do run_query(settings) %}{% endif %}
         {% do run_query(create_table_as(True, batch, sql)) %}
         {% do assert_same_columns(batch, target_relation) %}
         {%- set columns = adapter.get_columns_in_relation(target_relation)
