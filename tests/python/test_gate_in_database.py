@@ -44,6 +44,21 @@ TABLES = {
             "('2026-01-03', 'activities', 0.05)",
         ],
     ),
+    # keys for the uniqueness checks: id 'a' twice; (lead_id, n) ('L2', 1) three
+    # times; nulls in a key, repeated or not
+    "main.gate_keys": (
+        "id varchar(8), lead_id varchar(8), n integer",
+        [
+            "('a', 'L1', 1)",
+            "('a', 'L1', 2)",
+            "('b', 'L2', 1)",
+            "(null, 'L2', 1)",
+            "(null, 'L2', 1)",
+            "('c', null, 1)",
+            "('d', null, 1)",
+            "('e', 'L3', 1)",
+        ],
+    ),
 }
 
 
@@ -127,14 +142,14 @@ def duckdb_warehouse(folder: Path) -> Warehouse:
     return Warehouse.duckdb(path)
 
 
-def postgres_warehouse(folder: Path) -> Warehouse:
+def postgres_warehouse(folder: Path, database: str = "gate_queries") -> Warehouse:
     admin = postgres_server.connect(server_settings(), dbname="postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
-        cursor.execute("drop database if exists gate_queries")
-        cursor.execute("create database gate_queries")
+        cursor.execute(f"drop database if exists {database}")
+        cursor.execute(f"create database {database}")
     admin.close()
-    settings = server_settings("gate_queries")
+    settings = server_settings(database)
     connection = postgres_server.connect(settings)
     with connection.cursor() as cursor:
         for statement in statements():
@@ -172,3 +187,50 @@ def test_a_query_that_cannot_run_is_named_in_one_line(tmp_path):
     message = str(raised.value.code)
     assert message.startswith("broken.json: query of broken.gone failed: ")
     assert "no_such_table" in message and "\n" not in message
+
+
+# Hand-derived from main.gate_keys: a null is never a repeated value, and a
+# row with a null in its compound key is never a repeated key.
+UNIQUENESS = [
+    # ids a, a, b, c, d, e (the two nulls left out): the two rows of 'a'
+    ({"column": "id"}, "unexpected=2"),
+    # (L1,1) (L1,2) (L2,1) x3 (null,1) x2 (L3,1): the three rows of (L2,1)
+    ({"column_list": ["lead_id", "n"]}, "unexpected=3"),
+    # (a,L1) x2 (b,L2) (null,L2) x2 (c,null) (d,null) (e,L3): the two rows of (a,L1)
+    ({"column_list": ["id", "lead_id"]}, "unexpected=2"),
+    ({"column": "n"}, "unexpected=7"),
+    ({"column_list": ["id", "n"]}, "unexpected=0"),
+]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+def test_uniqueness_by_group_count_finds_the_rows_ges_own_checks_find(engine, tmp_path):
+    """The suites' two uniqueness types (crm_funnel.gate_expectations) against
+    GE's own, on the same rows, and both against counts worked out by hand."""
+    checks = []
+    for kwargs, _ in UNIQUENESS:
+        kind = (
+            "column_values_to_be_unique" if "column" in kwargs else "compound_columns_to_be_unique"
+        )
+        checks += [expect(kind, **kwargs), expect(f"{kind}_by_group_count", **kwargs)]
+    folder = tmp_path / "suites"
+    folder.mkdir()
+    table = {"name": "keys", "query": "select * from main.gate_keys", "expectations": checks}
+    (folder / "keys.json").write_text(json.dumps({"name": "keys", "tables": [table]}))
+    if engine == "duckdb":
+        warehouse = duckdb_warehouse(tmp_path)
+    else:  # a database of its own: the other test's may still have a session
+        warehouse = postgres_warehouse(tmp_path, "gate_keys")
+    outcomes = run_suites(warehouse, folder, tmp_path / "docs")
+    observed = [(o.expectation, o.observed) for o in outcomes]
+    expected = []
+    for (_, count), ours in zip(UNIQUENESS, checks[1::2], strict=True):
+        expected += [(ours["type"].removesuffix("_by_group_count"), count), (ours["type"], count)]
+    assert sorted(observed) == sorted(expected)
+    assert [o.success for o in outcomes].count(True) == 2  # the last check, both ways
+    # a failed table is validated again for its sample of repeated values:
+    # one page, naming them
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) == 1
+    page = pages[0].read_text(encoding="utf-8")
+    assert "Unexpected Value" in page and "L2" in page
