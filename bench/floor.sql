@@ -19,7 +19,12 @@ create temporary macro label(x) as nullif(lower(trim(regexp_replace(x, '\s+', ' 
 
 copy (
 with
-status_map as (select * from read_csv('{seeds}/status_map.csv', header = true, all_varchar = true)),
+-- the export's labels: a row for one CRM only (column crm, e.g. HubSpot's `new`) is not the export's
+status_map as (
+    select raw_label, stage
+    from read_csv('{seeds}/status_map.csv', header = true, all_varchar = true)
+    where crm is null or crm = ''
+),
 stage_order as (
     select stage, stage_order::int as stage_order
     from read_csv('{seeds}/funnel_stages.csv', header = true, all_varchar = true)
