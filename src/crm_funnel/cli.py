@@ -70,6 +70,15 @@ class Phases:
 PHASES = Phases()
 
 
+def check_suites_first(expectations: Path) -> None:
+    """The gate's suites and thresholds, checked before dbt builds: a suite
+    that is not JSON or names an unknown parameter stops the build at once, in
+    one line, rather than after the whole build (SystemExit, as the gate)."""
+    from crm_funnel.validate import check_suites
+
+    check_suites(expectations)
+
+
 def import_gate_meanwhile() -> None:
     """Import Great Expectations in a thread while dbt builds (about 4 s the
     gate then does not wait for); the gate's own import waits for it."""
@@ -297,6 +306,7 @@ def build_atomically(
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
         args += ["--threads", settings.threads.strip()]
         if gate:
+            check_suites_first(expectations)
             import_gate_meanwhile()
         with PHASES.timed("dbt build"):
             run = run_dbt(args, settings, warehouse=work)
@@ -435,6 +445,7 @@ def build_on_engine(options: argparse.Namespace) -> int:
         command += ["--vars", options.vars] if options.vars else []
         env = dict(os.environ, CRM_TARGET=target, **dbt_env(target, salt))
         if not options.skip_gate:
+            check_suites_first(Path(options.expectations))
             import_gate_meanwhile()
         with PHASES.timed("dbt build"):
             run = stream_dbt(command, env)

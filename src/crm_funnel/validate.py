@@ -108,6 +108,30 @@ def load_suites(folder: Path) -> list[dict]:
     return suites
 
 
+def check_suites(folder: Path, parameters: dict | None = None) -> None:
+    """Everything about the suites that needs no database: each file is JSON,
+    each table has a name, a query and expectations, each severity is known,
+    each "${name}" is a parameter (and the parameters' variables are numbers).
+    `crm-funnel build` calls it before dbt runs, so a broken suite stops the
+    build at once rather than after it; run_suites makes the same checks."""
+    parameters = gate_parameters() if parameters is None else parameters
+    for suite in load_suites(folder):
+        tables = suite.get("tables")
+        if not isinstance(tables, list) or not tables:
+            raise SystemExit(f"{suite['_file']}: expected a non-empty list of tables")
+        for table in tables:
+            where = f"{suite['_file']}: {suite.get('name')}.{table.get('name')}"
+            if not table.get("name") or not table.get("query"):
+                raise SystemExit(f"{where}: each table needs a name and a query")
+            if not isinstance(table.get("expectations"), list):
+                raise SystemExit(f"{where}: expected a list of expectations")
+            for item in table["expectations"]:
+                severity = item.get("severity", "error")
+                if severity not in ("error", "warn"):
+                    raise SystemExit(f"{where}: severity must be error or warn, got {severity}")
+                resolve(item.get("kwargs", {}), parameters, where)
+
+
 def tables_read(folder: Path) -> list[tuple[str, str]]:
     """The (schema, table) pairs the suites' queries read."""
     found = set()
@@ -267,6 +291,7 @@ def run_suites(
 
     read_rows_before_closing()
     parameters = gate_parameters() if parameters is None else parameters
+    check_suites(folder, parameters)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
@@ -309,9 +334,7 @@ def run_suites(
                 batch_definition = asset.add_batch_definition_whole_table("all")
                 gx_suite = context.suites.add(gx.ExpectationSuite(name=name))
                 for item in table["expectations"]:
-                    severity = item.get("severity", "error")
-                    if severity not in ("error", "warn"):
-                        raise SystemExit(f"{name}: severity must be error or warn, got {severity}")
+                    severity = item.get("severity", "error")  # known: check_suites
                     kwargs = resolve(item["kwargs"], parameters, name)
                     config = ExpectationConfiguration(
                         type=item["type"], kwargs=kwargs, meta={"severity": severity}

@@ -18,7 +18,7 @@ from conftest import PROJECT_DIR
 from engines import server_settings
 
 from crm_funnel import postgres_server
-from crm_funnel.validate import Warehouse, run_suites
+from crm_funnel.validate import Warehouse, check_suites, run_suites
 
 # the tables the distribution checks read, with hand-made rows
 TABLES = {
@@ -234,3 +234,36 @@ def test_uniqueness_by_group_count_finds_the_rows_ges_own_checks_find(engine, tm
     assert len(pages) == 1
     page = pages[0].read_text(encoding="utf-8")
     assert "Unexpected Value" in page and "L2" in page
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (
+            dict(rows(1), severity="fatal"),
+            "broken.json: broken.t: severity must be error or warn, got fatal",
+        ),
+        (
+            expect("column_max_to_be_between", column="x", max_value="${max_share}"),
+            "broken.json: broken.t: unknown parameter ${max_share}",
+        ),
+    ],
+)
+def test_a_suite_the_gate_cannot_run_is_refused_before_any_query(item, message, tmp_path):
+    """crm-funnel build checks the suites before dbt runs (check_suites): no
+    database is needed to find these."""
+    suite = {
+        "name": "broken",
+        "tables": [{"name": "t", "query": "select 1", "expectations": [item]}],
+    }
+    (tmp_path / "broken.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(SystemExit) as raised:
+        check_suites(tmp_path)
+    assert raised.value.code == message
+
+
+def test_a_threshold_that_is_not_a_number_is_refused_before_any_query(monkeypatch):
+    monkeypatch.setenv("CRM_MAX_DROPPED_SHARE", "ten percent")
+    with pytest.raises(SystemExit) as raised:
+        check_suites(PROJECT_DIR / "expectations")
+    assert raised.value.code == "CRM_MAX_DROPPED_SHARE='ten percent' is not a number"

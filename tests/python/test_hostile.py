@@ -416,13 +416,14 @@ def test_a_full_disk_keeps_the_warehouse_and_its_report(tmp_path):
     assert report.read_bytes() == report_before
     assert not warehouse.with_name("crm.duckdb.wal").exists()
 
-    # the gate itself breaks halfway (a suite that is not JSON): the previous
-    # report stays, as does the warehouse
+    # the gate cannot read its suites (a suite that is not JSON): the build
+    # stops before dbt runs, and the previous report stays, as does the warehouse
     broken = tmp_path / "expectations"
     broken.mkdir()
     (broken / "marts.json").write_text("{ not json")
     done = cli_build(raw, warehouse, "--expectations", str(broken))
     assert_one_line_failure(done, warehouse, "marts.json: not valid JSON")
+    assert "Running with dbt" not in done.stdout
     assert warehouse.read_bytes() == before
     assert report.read_bytes() == report_before
     assert sorted(p.name for p in warehouse.parent.iterdir()) == [
