@@ -299,6 +299,8 @@ def build_atomically(
     target = settings.warehouse
     work = target.with_name(f".{target.name}.building")
     try:
+        if gate:  # before the copy and the build: a broken suite stops at once
+            check_suites_first(expectations)
         remove_database(work)
         if target.exists() and not full_refresh:
             checkpoint(target)
@@ -306,7 +308,6 @@ def build_atomically(
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
         args += ["--threads", settings.threads.strip()]
         if gate:
-            check_suites_first(expectations)
             import_gate_meanwhile()
         with PHASES.timed("dbt build"):
             run = run_dbt(args, settings, warehouse=work)
