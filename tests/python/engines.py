@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -55,8 +56,10 @@ def server_settings(database: str | None = None) -> dict[str, str]:
 
 
 def stop_postgres() -> None:
+    """Stop this session's server and remove its folder (about 170 MB)."""
     if _SERVER:
         postgres_server.stop(Path(_SERVER["folder"]) / "server")
+        shutil.rmtree(_SERVER["folder"], ignore_errors=True)
         _SERVER.clear()
 
 
