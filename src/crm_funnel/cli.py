@@ -79,12 +79,29 @@ def check_suites_first(expectations: Path) -> None:
     check_suites(expectations)
 
 
-def import_gate_meanwhile() -> None:
-    """Import Great Expectations in a thread while dbt builds (about 4 s the
-    gate then does not wait for); the gate's own import waits for it."""
-    from crm_funnel.validate import import_great_expectations
+def prepare_meanwhile(gate: bool, headline: bool, report: bool) -> None:
+    """While dbt builds (a child process this one waits for), a thread gets
+    ready what comes after it: Great Expectations for the gate (about 2.5 s
+    of import), and MetricFlow, altair and vl-convert's JavaScript runtime for
+    the headline and the report (about 1 s). Whatever is not ready when it is
+    needed is waited for by Python's import lock (docs/performance.md,
+    "Issue 26: the gate's DuckDB threads")."""
 
-    threading.Thread(target=import_great_expectations, daemon=True).start()
+    def prepare() -> None:
+        if gate:
+            from crm_funnel.validate import import_great_expectations
+
+            import_great_expectations()
+        if headline:
+            from crm_funnel.metrics import import_metricflow
+
+            import_metricflow()
+        if report:
+            from crm_funnel.report_page import start_chart_runtime
+
+            start_chart_runtime()
+
+    threading.Thread(target=prepare, daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -288,7 +305,7 @@ def validate_into(work: Path, expectations: Path, docs: Path) -> tuple[str, bool
 
 
 def build_atomically(
-    settings: Settings, full_refresh: bool, gate: bool, expectations: Path
+    settings: Settings, full_refresh: bool, gate: bool, expectations: Path, report: bool = True
 ) -> None:
     """dbt build into a copy of the warehouse; validate; swap in only on success.
 
@@ -307,8 +324,7 @@ def build_atomically(
             shutil.copyfile(target, work)  # incremental models build on the previous state
         args = ["build"] + (["--full-refresh"] if full_refresh else [])
         args += ["--threads", settings.threads.strip()]
-        if gate:
-            import_gate_meanwhile()
+        prepare_meanwhile(gate, headline=True, report=report)
         with PHASES.timed("dbt build"):
             run = run_dbt(args, settings, warehouse=work)
         if not run.ok:
@@ -447,7 +463,7 @@ def build_on_engine(options: argparse.Namespace) -> int:
         env = dict(os.environ, CRM_TARGET=target, **dbt_env(target, salt))
         if not options.skip_gate:
             check_suites_first(Path(options.expectations))
-            import_gate_meanwhile()
+            prepare_meanwhile(gate=True, headline=False, report=False)
         with PHASES.timed("dbt build"):
             run = stream_dbt(command, env)
         if not run.ok:
@@ -534,6 +550,7 @@ def cmd_build(options: argparse.Namespace) -> int:
                 full_refresh=options.full_refresh,
                 gate=not options.skip_gate,
                 expectations=Path(options.expectations),
+                report=not options.skip_report,
             )
     except OSError as error:
         failure = cannot_write(error)

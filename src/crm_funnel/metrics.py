@@ -58,6 +58,16 @@ class Metric:
     description: str
 
 
+def import_metricflow() -> None:
+    """Import what a SemanticLayer and its queries use (about a second);
+    crm-funnel build does it while dbt builds."""
+    import metricflow.engine.metricflow_engine  # noqa: F401
+    import metricflow_semantics.model.dbt_manifest_parser  # noqa: F401
+    import metricflow_semantics.model.semantic_manifest_lookup  # noqa: F401
+
+    _duckdb_client_class()
+
+
 def _duckdb_client_class():  # imported lazily: MetricFlow takes about a second to import
     from metricflow.data_table.mf_table import MetricFlowDataTable
     from metricflow.protocols.sql_client import SqlEngine
