@@ -584,12 +584,20 @@ def write_postgres(steps: list[Step], facts: list[dict], host: dict, write: str 
     return 0
 
 
+def page_sections(text: str) -> list[tuple[str, str]]:
+    """(heading, text) of each `## ` section of a page, after its preamble."""
+    parts = re.split(r"(?m)^(?=## )", text)[1:]
+    return [(part.splitlines()[0], part) for part in parts]
+
+
 def write_page(out: Path, report: str) -> None:
-    """The DuckDB run's page; a PostgreSQL run's section of it stays."""
+    """The DuckDB run's page. The page's other sections (a PostgreSQL run's,
+    the connector benchmarks' of bench/connector_bench.py) stay after it."""
     old = out.read_text(encoding="utf-8") if out.exists() else ""
-    if "\n" + POSTGRES_SECTION + "\n" in old:
-        report += "\n" + POSTGRES_SECTION + "\n" + old.split("\n" + POSTGRES_SECTION + "\n")[1]
-    out.write_text(report, encoding="utf-8")
+    own = {heading for heading, _ in page_sections(report)}
+    kept = [text for heading, text in page_sections(old) if heading not in own]
+    page = "".join([report.rstrip("\n") + "\n\n", *kept]) if kept else report
+    out.write_text(page, encoding="utf-8")
 
 
 def main() -> int:
