@@ -267,3 +267,23 @@ def test_a_threshold_that_is_not_a_number_is_refused_before_any_query(monkeypatc
     with pytest.raises(SystemExit) as raised:
         check_suites(PROJECT_DIR / "expectations")
     assert raised.value.code == "CRM_MAX_DROPPED_SHARE='ten percent' is not a number"
+
+
+def test_the_gate_reads_duckdb_read_only_with_twice_the_cores_in_threads(tmp_path):
+    """The settings Warehouse.duckdb asks for reach DuckDB through
+    duckdb-engine (docs/performance.md, "Issue 26: the gate's DuckDB threads"):
+    the gate's connection has 2 x cores threads and cannot write."""
+    import os
+
+    import sqlalchemy as sa
+
+    warehouse = duckdb_warehouse(tmp_path)
+    engine = sa.create_engine(warehouse.url, connect_args=warehouse.connect_args)
+    try:
+        with engine.connect() as connection:
+            threads = connection.execute(sa.text("select current_setting('threads')")).scalar()
+            assert threads == 2 * os.cpu_count()
+            with pytest.raises(sa.exc.DBAPIError, match="read-only"):
+                connection.execute(sa.text("create table main.written (x integer)"))
+    finally:
+        engine.dispose()
