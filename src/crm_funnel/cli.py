@@ -79,29 +79,35 @@ def check_suites_first(expectations: Path) -> None:
     check_suites(expectations)
 
 
-def prepare_meanwhile(gate: bool, headline: bool, report: bool) -> None:
+def prepare_meanwhile(gate: bool, headline: bool, report: bool) -> threading.Thread:
     """While dbt builds (a child process this one waits for), a thread gets
     ready what comes after it: Great Expectations for the gate (about 2.5 s
     of import), and MetricFlow, altair and vl-convert's JavaScript runtime for
     the headline and the report (about 1 s). Whatever is not ready when it is
     needed is waited for by Python's import lock (docs/performance.md,
-    "Issue 26: the gate's DuckDB threads")."""
+    "Issue 26: the gate's DuckDB threads"). A failure here is left to the
+    step that needs the module, which says it in one line."""
 
     def prepare() -> None:
-        if gate:
-            from crm_funnel.validate import import_great_expectations
+        try:
+            if gate:
+                from crm_funnel.validate import import_great_expectations
 
-            import_great_expectations()
-        if headline:
-            from crm_funnel.metrics import import_metricflow
+                import_great_expectations()
+            if headline:
+                from crm_funnel.metrics import import_metricflow
 
-            import_metricflow()
-        if report:
-            from crm_funnel.report_page import start_chart_runtime
+                import_metricflow()
+            if report:
+                from crm_funnel.report_page import start_chart_runtime
 
-            start_chart_runtime()
+                start_chart_runtime()
+        except Exception:  # noqa: S110 - the step itself meets it again and says it in one line
+            pass
 
-    threading.Thread(target=prepare, daemon=True).start()
+    thread = threading.Thread(target=prepare, daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass(frozen=True)

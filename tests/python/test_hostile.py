@@ -456,3 +456,21 @@ def test_crm_funnel_build_passes_vars_to_dbt(tmp_path):
         assert connection.execute(
             "select decision, is_pending_past_sla from fct_lead_handoffs where lead_id = 'L3'"
         ).fetchone() == ("pending", False)
+
+
+def test_what_fails_while_dbt_builds_is_left_to_its_step(monkeypatch):
+    """crm-funnel build readies the report's chart runtime while dbt builds;
+    if that fails, no traceback from the background thread reaches the user
+    (the report step meets the failure again and says it in one line)."""
+    import threading
+
+    from crm_funnel import cli, report_page
+
+    def broken() -> None:
+        raise RuntimeError("no JavaScript runtime here")
+
+    uncaught = []
+    monkeypatch.setattr(report_page, "start_chart_runtime", broken)
+    monkeypatch.setattr(threading, "excepthook", uncaught.append)
+    cli.prepare_meanwhile(gate=False, headline=False, report=True).join(timeout=60)
+    assert uncaught == []
