@@ -206,13 +206,21 @@ UNIQUENESS = [
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
 def test_uniqueness_by_group_count_finds_the_rows_ges_own_checks_find(engine, tmp_path):
     """The suites' two uniqueness types (crm_funnel.gate_expectations) against
-    GE's own, on the same rows, and both against counts worked out by hand."""
-    checks = []
-    for kwargs, _ in UNIQUENESS:
+    GE's own, on the same rows, and both against counts worked out by hand. On
+    PostgreSQL the suites' types run as GE's own (validate.GE_OWN_TYPES): its
+    plan of the grouped count's probe takes hours when a check fails on
+    millions of rows."""
+    checks, expected = [], []
+    for kwargs, count in UNIQUENESS:
         kind = (
             "column_values_to_be_unique" if "column" in kwargs else "compound_columns_to_be_unique"
         )
-        checks += [expect(kind, **kwargs), expect(f"{kind}_by_group_count", **kwargs)]
+        ges, ours = f"expect_{kind}", f"expect_{kind}_by_group_count"
+        if engine == "duckdb":  # on PostgreSQL the two would be one check, GE's
+            checks.append(expect(kind, **kwargs))
+            expected.append((ges, count))
+        checks.append(expect(f"{kind}_by_group_count", **kwargs))
+        expected.append((ours if engine == "duckdb" else ges, count))
     folder = tmp_path / "suites"
     folder.mkdir()
     table = {"name": "keys", "query": "select * from main.gate_keys", "expectations": checks}
@@ -223,11 +231,9 @@ def test_uniqueness_by_group_count_finds_the_rows_ges_own_checks_find(engine, tm
         warehouse = postgres_warehouse(tmp_path, "gate_keys")
     outcomes = run_suites(warehouse, folder, tmp_path / "docs")
     observed = [(o.expectation, o.observed) for o in outcomes]
-    expected = []
-    for (_, count), ours in zip(UNIQUENESS, checks[1::2], strict=True):
-        expected += [(ours["type"].removesuffix("_by_group_count"), count), (ours["type"], count)]
     assert sorted(observed) == sorted(expected)
-    assert [o.success for o in outcomes].count(True) == 2  # the last check, both ways
+    # the last check passes (both ways on DuckDB)
+    assert [o.success for o in outcomes].count(True) == (2 if engine == "duckdb" else 1)
     # a failed table is validated again for its sample of repeated values:
     # one page, naming them
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
