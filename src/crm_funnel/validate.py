@@ -17,7 +17,8 @@ Suite format (JSON):
                            "severity": "warn"}]}]}
 
 `type` is any of GE's expectation types, or one of the two in
-`crm_funnel.gate_expectations` (GE's uniqueness checks by a grouped count).
+`crm_funnel.gate_expectations` (GE's uniqueness checks by a grouped count; on
+PostgreSQL they run as GE's own, `GE_OWN_TYPES`).
 `severity` is `error` (default: a failure fails the gate) or `warn` (reported,
 shown in Data Docs, does not fail). A kwarg written as "${name}" takes the value
 of parameter `name` (see `gate_parameters`).
