@@ -23,8 +23,9 @@ unexpected values left to failed tables as well (docs/performance.md,
 Importing this module registers both types (GE registers an expectation when
 its class is defined). SQL only: the gate has no pandas or Spark path. On
 PostgreSQL the gate runs GE's own two types instead (validate.GE_OWN_TYPES):
-its plan of the probe above scans the repeated keys again for every row, which
-takes hours when a check fails on millions of rows (decision 44, amended).
+its plan of the probe above scans the repeated keys again for every row: 4.7M
+rows with 47K repeated keys were not checked after 3 minutes (decision 44,
+amended).
 """
 
 from __future__ import annotations

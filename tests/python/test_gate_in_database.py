@@ -208,8 +208,8 @@ def test_uniqueness_by_group_count_finds_the_rows_ges_own_checks_find(engine, tm
     """The suites' two uniqueness types (crm_funnel.gate_expectations) against
     GE's own, on the same rows, and both against counts worked out by hand. On
     PostgreSQL the suites' types run as GE's own (validate.GE_OWN_TYPES): its
-    plan of the grouped count's probe takes hours when a check fails on
-    millions of rows."""
+    plan of the grouped count's probe grows with rows times repeated keys
+    when a check fails."""
     checks, expected = [], []
     for kwargs, count in UNIQUENESS:
         kind = (
