@@ -178,6 +178,10 @@ class Warehouse:
             f"duckdb:///{path.absolute()}", {"read_only": True, "config": {"threads": threads}}
         )
 
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith("postgresql")
+
     @classmethod
     def postgres(cls, settings: dict[str, str]) -> Warehouse:
         """The profile's postgres target (crm_funnel.engines.postgres_settings)."""
@@ -282,9 +286,9 @@ COUNTS_ONLY = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 # small result it prefers to hash): fast when a check passes, but when keys
 # repeat in millions of rows (the failure the check is for) the work grows with
 # rows times repeated keys: 4.7M rows with 47K repeated keys were not checked
-# after 3 minutes (docs/decisions.md, 44, amended). There the
-# suites' uniqueness checks are GE's own types (the same kwargs, success rule
-# and results), whose window counts cost the same whether a check passes or not.
+# after 3 minutes (docs/decisions.md, 44, amended). There the suites'
+# uniqueness checks are GE's own types (the same kwargs, success rule and
+# results), whose window counts cost the same whether a check passes or not.
 GE_OWN_TYPES = {
     "expect_column_values_to_be_unique_by_group_count": "expect_column_values_to_be_unique",
     "expect_compound_columns_to_be_unique_by_group_count": "expect_compound_columns_to_be_unique",
@@ -293,9 +297,7 @@ GE_OWN_TYPES = {
 
 def expectation_type(name: str, warehouse: Warehouse) -> str:
     """The GE type a suite's check runs as in this warehouse."""
-    if warehouse.url.startswith("postgresql"):
-        return GE_OWN_TYPES.get(name, name)
-    return name
+    return GE_OWN_TYPES.get(name, name) if warehouse.is_postgres else name
 
 
 def run_suites(
@@ -338,7 +340,7 @@ def run_suites(
         )
     # the PostgreSQL data source is GE's SQL one with the dialect's own settings
     add = context.data_sources.add_sql
-    if warehouse.url.startswith("postgresql"):
+    if warehouse.is_postgres:
         add = context.data_sources.add_postgres
     source = add(
         "warehouse",
