@@ -217,7 +217,7 @@
 
 {% macro register_raw_files() %}
     {% if not execute %}{{ return('') }}{% endif %}
-    {% do run_query("drop schema if exists raw cascade") %}
+    {% do drop_raw_relations() %}
     {% set from_tables = raw_source() == 'tables' %}
     {% if not from_tables %}{% do warn_sample_salt() %}{% endif %}
     {#- every file or table is checked before any view is created -#}
@@ -244,11 +244,10 @@
         {% if crm_source() != 'export' and (name in ['lead_status_history', 'leads', 'activities'] or name.endswith('_groups')) %}
             {% set kind = 'table' %}
         {% endif %}
-        {% do run_query("create " ~ (scratch_table() if kind == 'table' else kind) ~ " raw." ~ name
-            ~ " as " ~ view_sql) %}
-        {#- PostgreSQL plans with statistics; DuckDB keeps its own as it writes -#}
-        {% if kind == 'table' and target.type == 'postgres' %}
-            {% do run_query("analyze raw." ~ name) %}
+        {% if kind == 'table' %}
+            {% do create_scratch_table(name, view_sql) %}
+        {% else %}
+            {% do run_query("create view raw." ~ name ~ " as " ~ view_sql) %}
         {% endif %}
     {% endfor %}
     {{ return('') }}
@@ -279,31 +278,55 @@
 
 
 {#-
-    scratch_table(): how on-run-start creates a raw relation that is a table
-    (a raw table's numbered copy on PostgreSQL, a connector's translated
-    relations). They live for one run and are dropped with schema raw at its
-    end, so PostgreSQL writes them unlogged: no write-ahead log for millions
-    of rows no one could want back after a crash (the status log's copy at
-    1M leads 9.0 -> 7.7 s; docs/performance.md, "Issue 25: the night on
-    PostgreSQL"). Other engines: a table.
+    create_scratch_table(name, sql): raw.<name> as a table for one run (a raw
+    table's numbered copy on PostgreSQL, a connector's translated relations),
+    dropped with schema raw at the run's end.
+    - PostgreSQL: an unlogged table, no write-ahead log for millions of rows
+      no one could want back after a crash (the status log's copy at 1M leads
+      9.0 -> 7.7 s), analyzed, since PostgreSQL plans with statistics.
+    - DuckDB: a table in an in-memory database attached for the run
+      (crm_funnel_scratch), read through the view raw.<name>. In the
+      warehouse file DuckDB compressed and wrote rows that are dropped when
+      the run ends (Salesforce at 1M leads: the four tables 10.8 -> 8.3 s).
+      Beyond memory_limit DuckDB spills them to its temporary files.
+    - Spark: a table.
+    docs/performance.md, "Issue 25: the night on PostgreSQL" and "Issue 23:
+    the translated relations in memory".
 -#}
-{% macro scratch_table() %}
-    {{ return(adapter.dispatch('scratch_table', 'crm_funnel')()) }}
+{% macro create_scratch_table(name, sql) %}
+    {{ return(adapter.dispatch('create_scratch_table', 'crm_funnel')(name, sql)) }}
 {% endmacro %}
 
-{% macro default__scratch_table() %}
-    {{ return('table') }}
+{% macro default__create_scratch_table(name, sql) %}
+    {% do run_query("create table raw." ~ name ~ " as " ~ sql) %}
 {% endmacro %}
 
-{% macro postgres__scratch_table() %}
-    {{ return('unlogged table') }}
+{% macro postgres__create_scratch_table(name, sql) %}
+    {% do run_query("create unlogged table raw." ~ name ~ " as " ~ sql) %}
+    {% do run_query("analyze raw." ~ name) %}
+{% endmacro %}
+
+{% macro duckdb__create_scratch_table(name, sql) %}
+    {% do run_query("attach if not exists ':memory:' as crm_funnel_scratch") %}
+    {% do run_query("create schema if not exists crm_funnel_scratch.raw") %}
+    {% do run_query("create or replace table crm_funnel_scratch.raw." ~ name ~ " as " ~ sql) %}
+    {% do run_query("create view raw." ~ name ~ " as select * from crm_funnel_scratch.raw." ~ name) %}
+{% endmacro %}
+
+
+{% macro drop_raw_relations() %}
+    {#- schema raw, and on DuckDB the in-memory database of its tables -#}
+    {% do run_query("drop schema if exists raw cascade") %}
+    {% if target.type == 'duckdb' %}
+        {% do run_query("detach database if exists crm_funnel_scratch") %}
+    {% endif %}
 {% endmacro %}
 
 
 {% macro drop_raw_files() %}
     {#- on-run-end: the raw views read the export, PII included; none may
         stay in the warehouse that BI users open -#}
-    {% if execute %}{% do run_query("drop schema if exists raw cascade") %}{% endif %}
+    {% if execute %}{% do drop_raw_relations() %}{% endif %}
     {{ return('') }}
 {% endmacro %}
 
