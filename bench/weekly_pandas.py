@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"
+ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?"
 
 
 def read(raw: Path, name: str, fmt: str) -> pd.DataFrame:

@@ -1,11 +1,18 @@
 {#-
     parse_iso_timestamp(expr): raw ISO 8601 text -> UTC timestamp, or null when
     the text is not one (docs/contract.md, "Raw inputs": `T` or space separator, optional
-    fractional seconds, optional `Z` or +-HH:MM offset; no offset means UTC;
+    fractional seconds, optional `Z`, +-HH:MM or +-HHMM offset; no offset means UTC;
     anything else is unparseable). Surrounding spaces are tolerated.
 -#}
 {% macro parse_iso_timestamp(expr) -%}
     {{ return(adapter.dispatch('parse_iso_timestamp', 'crm_funnel')(expr)) }}
+{%- endmacro %}
+
+{% macro has_offset(text) -%}
+    {#- text that passed the pattern ends in +-HH:MM or +-HHMM: its sign is
+        the sixth or fifth character from the end (no other form has one there) -#}
+    (substr({{ text }}, length({{ text }}) - 5, 1) in ('+', '-')
+        or substr({{ text }}, length({{ text }}) - 4, 1) in ('+', '-'))
 {%- endmacro %}
 
 {% macro duckdb__parse_iso_timestamp(expr) -%}
@@ -14,12 +21,12 @@
     case
         when regexp_full_match(
             trim({{ expr }}),
-            '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?'
+            '\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?'
         )
             then case
                 when right(trim({{ expr }}), 1) = 'Z'
                     then try_cast(left(trim({{ expr }}), -1) as timestamp)
-                when substr(trim({{ expr }}), length(trim({{ expr }})) - 5, 1) in ('+', '-')
+                when {{ has_offset('trim(' ~ expr ~ ')') }}
                     then try_cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
                 else try_cast(trim({{ expr }}) as timestamp)
             end
@@ -35,7 +42,7 @@
     case
         when trim({{ expr }}) ~ (
             '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d'
-            || '(\.\d+)?(Z|[+-](0\d|1[0-5]):[0-5]\d)?$'
+            || '(\.\d+)?(Z|[+-](0\d|1[0-5]):?[0-5]\d)?$'
         ) and left(trim({{ expr }}), 4) != '0000'
             then case
                 when cast(substr(trim({{ expr }}), 9, 2) as integer) <= extract(day from
@@ -48,7 +55,7 @@
                     then case
                         when right(trim({{ expr }}), 1) = 'Z'
                             then cast(left(trim({{ expr }}), -1) as timestamp)
-                        when substr(trim({{ expr }}), length(trim({{ expr }})) - 5, 1) in ('+', '-')
+                        when {{ has_offset('trim(' ~ expr ~ ')') }}
                             then cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
                         else cast(trim({{ expr }}) as timestamp)
                     end
@@ -61,7 +68,7 @@
         offset is UTC and one with an offset is converted to UTC -#}
     case
         when trim({{ expr }}) rlike
-            '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})?$'
+            '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:?\\d{2})?$'
             then try_cast(trim({{ expr }}) as timestamp)
     end
 {%- endmacro %}

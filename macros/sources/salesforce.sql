@@ -105,20 +105,6 @@
 {%- endmacro %}
 
 
-{% macro sf_time(expr) -%}
-    {#- Salesforce's API writes 2026-03-02T15:00:00.000+0000: the offset gets
-        its colon, and the contract's ISO 8601 parser reads the rest (and
-        judges it). String functions, not a regular expression: this runs on
-        every time of every row. -#}
-    case
-        when left(right(trim({{ expr }}), 5), 1) in ('+', '-')
-            and right(trim({{ expr }}), 4) not like '%:%'
-            then left(trim({{ expr }}), -2) || ':' || right(trim({{ expr }}), 2)
-        else trim({{ expr }})
-    end
-{%- endmacro %}
-
-
 {% macro sf_list(values) -%}
     {%- for value in values %}{{ sql_string(value | lower) }}{{ ', ' if not loop.last }}{% endfor -%}
 {%- endmacro %}

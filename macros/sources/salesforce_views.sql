@@ -27,8 +27,8 @@ lead_rows as (
         {{ connector_truthy('is_deleted') }} as is_deleted,
         nullif(trim(master_record_id), '') as master_key,
         nullif(trim(converted_contact_id), '') as contact_key,
-        {{ sf_time('created_date') }} as created_date,
-        {{ sf_time('_fivetran_synced') }} as synced,
+        trim(created_date) as created_date,
+        trim(_fivetran_synced) as synced,
         status,
         row_number() over (
             partition by nullif(trim(id), '')
@@ -94,10 +94,10 @@ history_rows as (
         lower(trim(field)) as field,
         old_value,
         new_value,
-        {{ sf_time('created_date') }} as created_date,
+        trim(created_date) as created_date,
         created_by_id,
         {{ connector_truthy('is_deleted') }} as is_deleted,
-        {{ sf_time('_fivetran_synced') }} as synced
+        trim(_fivetran_synced) as synced
     from raw.sf_lead_history
 ),
 
@@ -205,9 +205,9 @@ select
     sf_lead.id as lead_id,
     case
         when not lead_groups.is_merged then lead_groups.group_created_date
-        else {{ sf_time('sf_lead.created_date') }}
+        else trim(sf_lead.created_date)
     end as created_at,
-    {{ sf_time('sf_lead.last_modified_date') }} as updated_at,
+    trim(sf_lead.last_modified_date) as updated_at,
     sf_lead.lead_source,
     {%- for attribute in ['channel', 'segment', 'region'] %}
     {{ 'sf_lead.' ~ lead_fields[attribute] if lead_fields.get(attribute) else 'null' }} as {{ attribute }},
@@ -218,7 +218,7 @@ select
     sf_lead.email,
     sf_lead.company,
     sf_lead.owner_id,
-    {{ sf_time('sf_lead._fivetran_synced') }} as _loaded_at,
+    trim(sf_lead._fivetran_synced) as _loaded_at,
     sf_lead._raw_row_number,
     'lead' as _raw_table,
     merged_ids.merged_lead_ids as _merged_lead_ids,
@@ -283,9 +283,9 @@ select
     activity_rows.id as activity_id,
     coalesce(lead_groups.survivor_key, contacts.survivor_key, activity_rows.who_id) as lead_id,
     activity_rows.type as activity_type,
-    {{ sf_time('activity_rows.occurred_at') }} as occurred_at,
+    trim(activity_rows.occurred_at) as occurred_at,
     activity_rows.owner_id as performed_by,
-    {{ sf_time('activity_rows._fivetran_synced') }} as _loaded_at,
+    trim(activity_rows._fivetran_synced) as _loaded_at,
     activity_rows._raw_row_number,
     activity_rows.raw_table as _raw_table,
     case

@@ -12,7 +12,7 @@
     ~ " no offset means UTC)"
 ) %}
 {%- if not modules.re.fullmatch(
-    '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?', as_of_text
+    '\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?', as_of_text
 ) %}
 {{ exceptions.raise_compiler_error(as_of_message) }}
 {%- endif %}
