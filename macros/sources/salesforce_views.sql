@@ -64,16 +64,29 @@ resolved as (
     left join merge_chains on latest_leads.lead_key = merge_chains.lead_key
 ),
 
+merged_starts as (
+    -- the earliest creation among a group's merged members (a few groups)
+    select survivor_key, min(created_date) as created_date
+    from resolved
+    where is_deleted and master_key is not null
+    group by survivor_key
+),
+
 lead_groups as (
     select
         resolved.*,
         resolved.is_deleted and resolved.master_key is not null as is_merged,
         coalesce(survivors.is_deleted and survivors.master_key is null, false) as is_group_deleted,
         survivors._raw_row_number as survivor_row_number,
-        min(resolved.created_date) over (partition by resolved.survivor_key)
-            as group_created_date
+        -- the group's earliest creation: its kept lead's, or a merged member's
+        least(
+            case when not (survivors.is_deleted and survivors.master_key is not null)
+                then survivors.created_date end,
+            merged_starts.created_date
+        ) as group_created_date
     from resolved
     left join latest_leads as survivors on resolved.survivor_key = survivors.lead_key
+    left join merged_starts on resolved.survivor_key = merged_starts.survivor_key
 )
 
 select * from lead_groups
