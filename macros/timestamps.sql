@@ -16,8 +16,9 @@
 {%- endmacro %}
 
 {% macro duckdb__parse_iso_timestamp(expr) -%}
-    {#- one regex; then `Z` and no offset take the plain (fast) timestamp cast,
-        only explicit offsets need the time-zone-aware cast -#}
+    {#- one regex; then `Z`, a zero offset (Salesforce writes +0000 on every
+        time) and no offset take the plain (fast) timestamp cast, only other
+        offsets need the time-zone-aware cast -#}
     case
         when regexp_full_match(
             trim({{ expr }}),
@@ -26,6 +27,10 @@
             then case
                 when right(trim({{ expr }}), 1) = 'Z'
                     then try_cast(left(trim({{ expr }}), -1) as timestamp)
+                when right(trim({{ expr }}), 5) in ('+0000', '-0000')
+                    then try_cast(left(trim({{ expr }}), -5) as timestamp)
+                when right(trim({{ expr }}), 6) in ('+00:00', '-00:00')
+                    then try_cast(left(trim({{ expr }}), -6) as timestamp)
                 when {{ has_offset('trim(' ~ expr ~ ')') }}
                     then try_cast(trim({{ expr }}) as timestamptz) at time zone 'UTC'
                 else try_cast(trim({{ expr }}) as timestamp)
