@@ -39,19 +39,21 @@ lead_rows as (
 ),
 
 latest_leads as (
-    select * from lead_rows
+    -- merged: deleted with a master
+    select *, is_deleted and master_key is not null as is_merged
+    from lead_rows
     where row_rank = 1 and lead_key is not null
 ),
 
 merge_chains (lead_key, survivor_key, depth) as (
     -- a merged lead counts as the lead its master leads to
     select lead_key, lead_key, 0 from latest_leads
-    where not (is_deleted and master_key is not null)
+    where not is_merged
     union all
     select losers.lead_key, merge_chains.survivor_key, merge_chains.depth + 1
     from latest_leads as losers
     inner join merge_chains on losers.master_key = merge_chains.lead_key
-    where losers.is_deleted and losers.master_key is not null and merge_chains.depth < 100
+    where losers.is_merged and merge_chains.depth < 100
 ),
 
 resolved as (
@@ -68,20 +70,18 @@ merged_starts as (
     -- the earliest creation among a group's merged members (a few groups)
     select survivor_key, min(created_date) as created_date
     from resolved
-    where is_deleted and master_key is not null
+    where is_merged
     group by survivor_key
 ),
 
 lead_groups as (
     select
         resolved.*,
-        resolved.is_deleted and resolved.master_key is not null as is_merged,
         coalesce(survivors.is_deleted and survivors.master_key is null, false) as is_group_deleted,
         survivors._raw_row_number as survivor_row_number,
         -- the group's earliest creation: its kept lead's, or a merged member's
         least(
-            case when not (survivors.is_deleted and survivors.master_key is not null)
-                then survivors.created_date end,
+            case when not survivors.is_merged then survivors.created_date end,
             merged_starts.created_date
         ) as group_created_date
     from resolved

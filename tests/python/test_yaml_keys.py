@@ -5,6 +5,7 @@ only when it parses the file again)."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from conftest import PROJECT_DIR
 
@@ -44,9 +45,5 @@ def test_no_yaml_mapping_holds_a_key_twice():
 
 def test_the_strict_loader_finds_a_repeated_key():
     text = "macros:\n- name: a\n  arguments: []\n  arguments: []\n"
-    try:
+    with pytest.raises(yaml.constructor.ConstructorError, match="'arguments' appears twice"):
         yaml.load(text, Loader=StrictLoader)
-    except yaml.constructor.ConstructorError as error:
-        assert "'arguments' appears twice" in str(error)
-    else:
-        raise AssertionError("a repeated key was not found")
