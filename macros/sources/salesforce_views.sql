@@ -17,6 +17,8 @@
 -#}
 {% macro salesforce_raw_views(has_event) %}
     {% set lead_fields = var('salesforce_lead_fields') %}
+    {% set latest_columns = "_raw_row_number, lead_key, is_deleted, master_key, contact_key, created_date,"
+        ~ " synced, status, is_deleted and master_key is not null as is_merged" %}
     {% set lead_groups_sql %}
 with recursive
 
@@ -30,19 +32,35 @@ lead_rows as (
         trim(created_date) as created_date,
         trim(_fivetran_synced) as synced,
         status,
-        row_number() over (
-            partition by nullif(trim(id), '')
-            order by _fivetran_synced desc nulls last, last_modified_date desc nulls last,
-                _raw_row_number desc
-        ) as row_rank
+        last_modified_date
     from raw.sf_lead
 ),
 
+repeated_keys as (
+    -- ids on more than one row (an append-only sync): only these need a window
+    select lead_key from lead_rows
+    where lead_key is not null
+    group by lead_key
+    having count(*) > 1
+),
+
 latest_leads as (
-    -- merged: deleted with a master
-    select *, is_deleted and master_key is not null as is_merged
-    from lead_rows
-    where row_rank = 1 and lead_key is not null
+    -- each id's latest row; merged: deleted with a master
+    select {{ latest_columns }} from lead_rows
+    where lead_key is not null and lead_key not in (select lead_key from repeated_keys)
+    union all
+    select {{ latest_columns }} from (
+        select
+            *,
+            row_number() over (
+                partition by lead_key
+                order by synced desc nulls last, last_modified_date desc nulls last,
+                    _raw_row_number desc
+            ) as row_rank
+        from lead_rows
+        where lead_key in (select lead_key from repeated_keys)
+    ) as repeated_rows
+    where row_rank = 1
 ),
 
 merge_chains (lead_key, survivor_key, depth) as (
@@ -79,6 +97,7 @@ lead_groups as (
         resolved.*,
         coalesce(survivors.is_deleted and survivors.master_key is null, false) as is_group_deleted,
         survivors._raw_row_number as survivor_row_number,
+        merged_starts.survivor_key is not null as has_merged_members,
         -- the group's earliest creation: its kept lead's, or a merged member's
         least(
             case when not survivors.is_merged then survivors.created_date end,
@@ -121,6 +140,7 @@ status_rows as (
     {% endset %}
 
     {% set reason_fields = var('salesforce_reason_fields') %}
+    {% set founder_columns = "lead_key, survivor_key, created_date, status, synced, survivor_row_number" %}
     {% set status_sql %}
 {{ common }},
 
@@ -153,14 +173,27 @@ first_changes as (
 
 founders as (
     -- a merge group is created once: at its earliest created_date, with that
-    -- member's initial status; the others' creations are no status changes
-    select
-        *,
-        row_number() over (
-            partition by survivor_key order by created_date nulls last, lead_key
-        ) as founder_rank
-    from lead_groups
-    where not is_group_deleted
+    -- member's initial status; the others' creations are no status changes.
+    -- A group without merged members is its lead alone.
+    select {{ founder_columns }} from lead_groups
+    where not is_group_deleted and not has_merged_members
+    union all
+    select {{ founder_columns }} from (
+        select
+            *,
+            row_number() over (
+                partition by survivor_key order by created_date nulls last, lead_key
+            ) as founder_rank
+        from lead_groups
+        where not is_group_deleted and has_merged_members
+    ) as members
+    where founder_rank = 1
+),
+
+merged_or_deleted as (
+    -- the leads whose rows move or leave; any other lead is its own survivor
+    select * from lead_groups
+    where is_merged or is_group_deleted
 )
 
 select
@@ -188,7 +221,7 @@ select
             then 'lead ' || lead_groups.survivor_key || ' is deleted in Salesforce'
     end as _source_detail
 from status_rows
-left join lead_groups on status_rows.lead_key = lead_groups.lead_key
+left join merged_or_deleted as lead_groups on status_rows.lead_key = lead_groups.lead_key
 left join reasons
     on status_rows.lead_key = reasons.lead_key
     and status_rows.created_date = reasons.created_date
@@ -210,7 +243,7 @@ select
     null as _source_detail
 from founders
 left join first_changes on founders.lead_key = first_changes.lead_key
-where founders.founder_rank = 1 and founders.survivor_row_number is not null
+where founders.survivor_row_number is not null
     {% endset %}
 
     {% set leads_sql %}
@@ -265,6 +298,12 @@ lead_groups as (
     select * from raw.sf_lead_groups
 ),
 
+merged_or_deleted as (
+    -- the leads whose tasks move or leave; any other lead keeps its own
+    select * from lead_groups
+    where is_merged or is_group_deleted
+),
+
 contacts as (
     -- the contact a converted lead became; tasks move to it on conversion
     select
@@ -294,7 +333,7 @@ activity_rows as (
 
 select
     activity_rows.id as activity_id,
-    coalesce(lead_groups.survivor_key, contacts.survivor_key, activity_rows.who_id) as lead_id,
+    coalesce(lead_groups.survivor_key, contacts.survivor_key, trim(activity_rows.who_id)) as lead_id,
     activity_rows.type as activity_type,
     trim(activity_rows.occurred_at) as occurred_at,
     activity_rows.owner_id as performed_by,
@@ -317,7 +356,8 @@ select
             || ' is deleted in Salesforce'
     end as _source_detail
 from activity_rows
-left join lead_groups on nullif(trim(activity_rows.who_id), '') = lead_groups.lead_key
+left join merged_or_deleted as lead_groups
+    on nullif(trim(activity_rows.who_id), '') = lead_groups.lead_key
 left join contacts
     on nullif(trim(activity_rows.who_id), '') = contacts.contact_key
     and contacts.contact_rank = 1

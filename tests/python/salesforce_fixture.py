@@ -142,10 +142,11 @@ def api_name(column: str) -> str:
     return "".join(part.title() for part in column.split("_"))
 
 
-def write_airbyte(folder: Path) -> Path:
+def write_airbyte(folder: Path, leads: list[list[str]] | None = None) -> Path:
+    """Airbyte's names; `leads` replaces LEADS (an append sync's copies)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, columns, rows in [
-        ("Lead", LEAD_COLUMNS, LEADS),
+        ("Lead", LEAD_COLUMNS, LEADS if leads is None else leads),
         ("LeadHistory", HISTORY_COLUMNS, HISTORY),
         ("Task", TASK_COLUMNS, TASKS),
         ("Event", EVENT_COLUMNS, EVENTS),

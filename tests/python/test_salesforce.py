@@ -17,6 +17,8 @@ from salesforce_fixture import (
     LEAD_COLUMNS,
     LEADS,
     at,
+    lead,
+    t,
     write_airbyte,
     write_fivetran,
     write_table,
@@ -70,6 +72,36 @@ def test_airbyte_names_give_the_same_marts(fivetran_build, tmp_path):
     for mart in MARTS:
         query = f"select * from main.{mart} order by all"
         assert build.rows(query) == fivetran_build.rows(query), mart
+
+
+def test_an_append_sync_keeps_each_lead_s_latest_row(fivetran_build, tmp_path):
+    """Airbyte's append sync keeps every synced copy of a lead's row. Two
+    earlier copies, synced on 03-05, follow the eight rows: 00Q1 still an MQL,
+    00Q5 not yet merged. Each lead's latest sync decides, so the marts are the
+    Fivetran build's, and the data-quality marts add the two copies (the lead table's 10
+    rows: 5 clean, 5 dropped): 00Q1's superseded by its row 1 (latest
+    updated_at), 00Q5's merged like its latest row."""
+    earlier = "2026-03-05T00:00:00.000+0000"
+    copies = [lead("00Q1", "MQL", t(2, 9), t(2, 10)), lead("00Q5", "MQL", t(4, 8), t(4, 9))]
+    for copy in copies:
+        copy[LEAD_COLUMNS.index("_fivetran_synced")] = earlier
+    raw = write_airbyte(tmp_path / "raw", leads=[*LEADS, *copies])
+    build = dbt_build(raw, tmp_path / "w.duckdb", CRM_SOURCE="salesforce")
+    assert build.returncode == 0, build.output[-3000:]
+    for mart in MARTS:
+        query = f"select * from main.{mart} order by all"
+        if not mart.startswith(("dq_", "rpt_data_quality")):
+            assert build.rows(query) == fivetran_build.rows(query), mart
+    loads = "select * from main.dq_load_summary order by 1"
+    assert build.rows(loads) == [
+        row if row[0] != "lead" else ("lead", 10, 5, 5, 0) for row in EXPECTED_LOADS
+    ]
+    issues = "select source, raw_row_number, issue, action, detail from main.dq_issues"
+    assert build.rows(issues + " order by 1, 2") == sorted([
+        *EXPECTED_ISSUES,
+        ("lead", 9, "superseded_lead_row", "dropped", "kept raw row 1"),
+        ("lead", 10, "merged_lead", "dropped", "merged into lead 00Q4"),
+    ])  # fmt: skip
 
 
 def test_a_missing_salesforce_column_is_named_before_any_model(tmp_path):
