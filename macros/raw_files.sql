@@ -77,20 +77,30 @@
 
 
 {% macro csv_header(path) %}
-    {#- The header line, read as one text column so that no sniffing can fail:
-        latin-1 takes any byte, so a binary file is recognized as one rather
-        than failing as bad UTF-8, and strict_mode off lets a quoted line break
-        further down (valid RFC 4180) be no concern of the header. -#}
+    {#- The header line, read as one text column so that no sniffing can fail.
+        Lines that are not UTF-8 are skipped (ignore_errors), so a byte
+        further down the file is no concern of the header (DuckDB's latin-1
+        reading, used before, refused any UTF-8 text with a byte from 0x80 to
+        0x9F: a ’ or an €); a spreadsheet renamed .csv shows its control
+        bytes, or has no UTF-8 line at all. strict_mode off lets a quoted line
+        break further down (valid RFC 4180) be no concern of the header. -#}
     {% set header = run_query(
         "select line from read_csv(" ~ sql_string(path) ~ ", header = false, auto_detect = false,"
-        ~ " delim = '\x1f', quote = '', escape = '', strict_mode = false, encoding = 'latin-1',"
-        ~ " columns = {'line': 'VARCHAR'}) limit 1"
+        ~ " delim = '\x1f', quote = '', escape = '', strict_mode = false, encoding = 'utf-8',"
+        ~ " ignore_errors = true, columns = {'line': 'VARCHAR'}) limit 1"
     ) %}
+    {% if header.rows | length == 0 %}
+        {% set size = run_query("select size from read_blob(" ~ sql_string(path) ~ ")").rows[0][0] %}
+        {% if size > 0 %}
+            {{ raw_error(path, "is not a text CSV (a spreadsheet? no line of it is UTF-8 text);"
+                ~ " expected a UTF-8 CSV with a header row") }}
+        {% endif %}
+    {% endif %}
     {% if header.rows | length == 0 or header.rows[0][0] is none %}
         {{ raw_error(path, "file is empty; expected a header row") }}
     {% endif %}
-    {#- the UTF-8 byte order mark, as latin-1 reads it -#}
-    {% set line = header.rows[0][0] | replace('\u00ef\u00bb\u00bf', '') | replace('\r', '') %}
+    {#- the UTF-8 byte order mark -#}
+    {% set line = header.rows[0][0] | replace('\ufeff', '') | replace('\r', '') %}
     {% if modules.re.search('[\x00-\x08\x0e-\x1f]', line) %}
         {{ raw_error(path, "is not a text CSV (a spreadsheet? binary bytes in the first line);"
             ~ " expected a UTF-8 CSV with a header row") }}

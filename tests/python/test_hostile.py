@@ -281,14 +281,15 @@ def test_an_empty_salt_is_refused(tmp_path):
 
 
 def test_an_odd_but_valid_export_builds_and_publishes_no_raw_pii(tmp_path):
-    """Python's csv.writer (CRLF rows, an LF inside a quoted field), a folder
-    named with glob characters and a trailing space, the sample's salt on
-    another export (a warning), and a scan of every relation for PII."""
+    """Python's csv.writer (CRLF rows, an LF inside a quoted field), UTF-8
+    text beyond latin-1 (’ and € hold bytes 0x80 to 0x9F), a folder named
+    with glob characters and a trailing space, the sample's salt on another
+    export (a warning), and a scan of every relation for PII."""
     raw = tmp_path / "raw[1] "
     raw.mkdir()
     people = [
-        ("L1", "ada.lovelace@example.com", "Analytical Engines Ltd"),
-        ("L2", "grace.hopper@example.org", "Cobol Systems, Inc."),
+        ("L1", "ada.lovelace@example.com", "Lovelace’s Analytical Engines Ltd"),
+        ("L2", "grace.hopper@example.org", "Cobol Systems, Inc. (€)"),
     ]
     files = {
         "lead_status_history": [line.split(",") for line in lines(EVENTS)],
@@ -340,7 +341,7 @@ def test_a_spreadsheet_renamed_csv_is_called_one(tmp_path):
     raw = write_export(tmp_path / "raw", EVENTS, LEADS, ACTIVITIES)
     # an .xlsx is a zip: its first bytes, with bytes that are not UTF-8
     (raw / "leads.csv").write_bytes(
-        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xe9\xff[Content_Types].xml"
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xe9\xff\x80\x9f[Content_Types].xml"
     )
     done = dbt_build(raw, tmp_path / "w.duckdb")
     assert done.returncode != 0
