@@ -31,7 +31,7 @@ contact_rows as (
     from (
         select
             _raw_row_number,
-            nullif(trim(id), '') as contact_key,
+            nullif({{ trim_text('id') }}, '') as contact_key,
             {{ connector_truthy('_fivetran_deleted') }} as is_deleted,
             {{ hs_time('property_createdate') }} as created_date,
             {{ hs_time('property_lastmodifieddate') }} as modified,
@@ -49,14 +49,14 @@ latest_contacts as (
 
 merge_pairs as (
     -- (merged id, the contact it was merged into), by every form HubSpot has kept
-    select nullif(trim(merged_id), '') as loser_key, contact_key as winner_key, 1 as form
+    select nullif({{ trim_text('merged_id') }}, '') as loser_key, contact_key as winner_key, 1 as form
     from (select contact_key, {{ split_to_rows('merged_object_ids', ';') }} as merged_id from latest_contacts) as listed
     union all
     select nullif(trim(split_part(merged_vid, ':', 1)), ''), contact_key, 2
     from (select contact_key, {{ split_to_rows('calculated_merged_vids', ';') }} as merged_vid from latest_contacts) as calculated
     {%- if 'hs_contact_merge_audit' in registered %}
     union all
-    select nullif(trim(vid_to_merge), ''), nullif(trim(canonical_vid), ''), 3
+    select nullif({{ trim_text('vid_to_merge') }}, ''), nullif({{ trim_text('canonical_vid') }}, ''), 3
     from raw.hs_contact_merge_audit
     {%- endif %}
 ),
@@ -137,8 +137,8 @@ groups as (
 history_rows as (
     select
         _raw_row_number,
-        nullif(trim(contact_id), '') as contact_key,
-        lower(trim(name)) as property,
+        nullif({{ trim_text('contact_id') }}, '') as contact_key,
+        lower({{ trim_text('name') }}) as property,
         value,
         {{ hs_time('timestamp') }} as changed_at,
         source,
@@ -184,7 +184,7 @@ reasons as (
         value as reason,
         row_number() over (partition by contact_key, changed_at order by _raw_row_number desc) as reason_rank
     from history_rows
-    where property = {{ sql_string(reason_property | lower) }} and nullif(trim(value), '') is not null
+    where property = {{ sql_string(reason_property | lower) }} and nullif({{ trim_text('value') }}, '') is not null
 ){%- endif %}
 
 select
@@ -253,7 +253,7 @@ select
         when groups.is_group_deleted then 'contact ' || groups.survivor_key || ' is deleted in HubSpot'
     end as _source_detail
 from raw.hs_contact as hs_contact
-left join raw.hs_contact_groups as groups on nullif(trim(hs_contact.id), '') = groups.contact_key
+left join raw.hs_contact_groups as groups on nullif({{ trim_text('hs_contact.id') }}, '') = groups.contact_key
 left join (
     -- the ids merged into each kept contact, for dim_leads
     select
@@ -271,8 +271,8 @@ with
 
 associations as (
     select
-        nullif(trim(engagement_id), '') as engagement_key,
-        nullif(trim(contact_id), '') as contact_key,
+        nullif({{ trim_text('engagement_id') }}, '') as engagement_key,
+        nullif({{ trim_text('contact_id') }}, '') as contact_key,
         {{ hs_time('_fivetran_synced') }} as synced,
         _raw_row_number
     from raw.hs_engagement_contact
@@ -283,14 +283,14 @@ engagements as (
         *
     from (
         select
-            nullif(trim(id), '') as engagement_key,
+            nullif({{ trim_text('id') }}, '') as engagement_key,
             type,
             -- when it happened (timestamp), not when it was logged (created_at)
             {{ hs_time('timestamp') }} as occurred_at,
             owner_id,
             {{ hs_time('_fivetran_synced') }} as synced,
             row_number() over (
-                partition by nullif(trim(id), '') order by _fivetran_synced desc nulls last, _raw_row_number desc
+                partition by nullif({{ trim_text('id') }}, '') order by _fivetran_synced desc nulls last, _raw_row_number desc
             ) as row_rank
         from raw.hs_engagement
     ) as ranked

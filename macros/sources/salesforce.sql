@@ -101,7 +101,7 @@
 
 
 {% macro connector_truthy(expr) -%}
-    coalesce(lower(trim({{ expr }})) in ('true', 't', '1', 'yes'), false)
+    coalesce(lower({{ trim_text(expr) }}) in ('true', 't', '1', 'yes'), false)
 {%- endmacro %}
 
 

@@ -25,12 +25,12 @@ with recursive
 lead_rows as (
     select
         _raw_row_number,
-        nullif(trim(id), '') as lead_key,
+        nullif({{ trim_text('id') }}, '') as lead_key,
         {{ connector_truthy('is_deleted') }} as is_deleted,
-        nullif(trim(master_record_id), '') as master_key,
-        nullif(trim(converted_contact_id), '') as contact_key,
-        trim(created_date) as created_date,
-        trim(_fivetran_synced) as synced,
+        nullif({{ trim_text('master_record_id') }}, '') as master_key,
+        nullif({{ trim_text('converted_contact_id') }}, '') as contact_key,
+        {{ trim_text('created_date') }} as created_date,
+        {{ trim_text('_fivetran_synced') }} as synced,
         status,
         last_modified_date
     from raw.sf_lead
@@ -121,15 +121,15 @@ lead_groups as (
 history_rows as (
     select
         _raw_row_number,
-        nullif(trim(id), '') as history_id,
-        nullif(trim(lead_id), '') as lead_key,
-        lower(trim(field)) as field,
+        nullif({{ trim_text('id') }}, '') as history_id,
+        nullif({{ trim_text('lead_id') }}, '') as lead_key,
+        lower({{ trim_text('field') }}) as field,
         old_value,
         new_value,
-        trim(created_date) as created_date,
+        {{ trim_text('created_date') }} as created_date,
         created_by_id,
         {{ connector_truthy('is_deleted') }} as is_deleted,
-        trim(_fivetran_synced) as synced
+        {{ trim_text('_fivetran_synced') }} as synced
     from raw.sf_lead_history
 ),
 
@@ -158,7 +158,7 @@ reasons as (
         ) as reason_rank
     from history_rows
     where field in ({{ sf_list(reason_fields) if reason_fields else "''" }})
-        and not is_deleted and nullif(trim(new_value), '') is not null
+        and not is_deleted and nullif({{ trim_text('new_value') }}, '') is not null
 ),
 
 first_changes as (
@@ -251,9 +251,9 @@ select
     sf_lead.id as lead_id,
     case
         when not lead_groups.is_merged then lead_groups.group_created_date
-        else trim(sf_lead.created_date)
+        else {{ trim_text('sf_lead.created_date') }}
     end as created_at,
-    trim(sf_lead.last_modified_date) as updated_at,
+    {{ trim_text('sf_lead.last_modified_date') }} as updated_at,
     sf_lead.lead_source,
     {%- for attribute in ['channel', 'segment', 'region'] %}
     {{ 'sf_lead.' ~ lead_fields[attribute] if lead_fields.get(attribute) else 'null' }} as {{ attribute }},
@@ -264,7 +264,7 @@ select
     sf_lead.email,
     sf_lead.company,
     sf_lead.owner_id,
-    trim(sf_lead._fivetran_synced) as _loaded_at,
+    {{ trim_text('sf_lead._fivetran_synced') }} as _loaded_at,
     sf_lead._raw_row_number,
     'lead' as _raw_table,
     merged_ids.merged_lead_ids as _merged_lead_ids,
@@ -278,7 +278,7 @@ select
             then 'lead ' || lead_groups.survivor_key || ' is deleted in Salesforce'
     end as _source_detail
 from raw.sf_lead as sf_lead
-left join raw.sf_lead_groups as lead_groups on nullif(trim(sf_lead.id), '') = lead_groups.lead_key
+left join raw.sf_lead_groups as lead_groups on nullif({{ trim_text('sf_lead.id') }}, '') = lead_groups.lead_key
 left join (
     -- the ids merged into each kept lead, for dim_leads
     select
@@ -319,29 +319,29 @@ activity_rows as (
     select
         id, who_id, type, owner_id, is_deleted, _fivetran_synced, _raw_row_number,
         'task' as raw_table,
-        coalesce(nullif(trim(completed_date_time), ''), created_date) as occurred_at
+        coalesce(nullif({{ trim_text('completed_date_time') }}, ''), created_date) as occurred_at
     from raw.sf_task
     {%- if has_event %}
     union all
     select
         id, who_id, type, owner_id, is_deleted, _fivetran_synced, -_raw_row_number,
         'event' as raw_table,
-        coalesce(nullif(trim(activity_date_time), ''), created_date) as occurred_at
+        coalesce(nullif({{ trim_text('activity_date_time') }}, ''), created_date) as occurred_at
     from raw.sf_event
     {%- endif %}
 )
 
 select
     activity_rows.id as activity_id,
-    coalesce(lead_groups.survivor_key, contacts.survivor_key, trim(activity_rows.who_id)) as lead_id,
+    coalesce(lead_groups.survivor_key, contacts.survivor_key, {{ trim_text('activity_rows.who_id') }}) as lead_id,
     activity_rows.type as activity_type,
-    trim(activity_rows.occurred_at) as occurred_at,
+    {{ trim_text('activity_rows.occurred_at') }} as occurred_at,
     activity_rows.owner_id as performed_by,
-    trim(activity_rows._fivetran_synced) as _loaded_at,
+    {{ trim_text('activity_rows._fivetran_synced') }} as _loaded_at,
     activity_rows._raw_row_number,
     activity_rows.raw_table as _raw_table,
     case
-        when lead_groups.is_merged then nullif(trim(activity_rows.who_id), '')
+        when lead_groups.is_merged then nullif({{ trim_text('activity_rows.who_id') }}, '')
     end as _moved_from,
     case
         when {{ connector_truthy('activity_rows.is_deleted') }}
@@ -357,9 +357,9 @@ select
     end as _source_detail
 from activity_rows
 left join merged_or_deleted as lead_groups
-    on nullif(trim(activity_rows.who_id), '') = lead_groups.lead_key
+    on nullif({{ trim_text('activity_rows.who_id') }}, '') = lead_groups.lead_key
 left join contacts
-    on nullif(trim(activity_rows.who_id), '') = contacts.contact_key
+    on nullif({{ trim_text('activity_rows.who_id') }}, '') = contacts.contact_key
     and contacts.contact_rank = 1
     {% endset %}
     {{ return([
