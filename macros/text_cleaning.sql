@@ -11,11 +11,12 @@
 {#-
     trim_text(expr): trim(expr), the same text. DuckDB's trim() copies every
     string it is given, trimmed or not: 3.9M Salesforce history rows' four
-    times 1.2 -> 0.5 s (docs/performance.md, "Issue 23: trimming only what
-    needs it"). On DuckDB only a text that starts or ends with a space, or
-    holds a character beyond ASCII (trim also drops the Unicode spaces), goes
-    through trim(); any other is returned as it is. `expr` is written up to
-    four times: give a column, not a computation.
+    times 1.2 -> 0.5 s (docs/performance.md, "Issue 23: windows only where
+    a row can lose; trimming only what needs it"). On DuckDB only a text
+    that starts or ends with a space, or holds a character beyond ASCII
+    (trim also drops the Unicode spaces), goes through trim(); any other is
+    returned as it is. `expr` is written up to four times: give a column,
+    not a computation.
 -#}
 {% macro trim_text(expr) -%}
     {{ return(adapter.dispatch('trim_text', 'crm_funnel')(expr)) }}
