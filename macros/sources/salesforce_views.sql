@@ -316,40 +316,37 @@ contacts as (
 ),
 
 activity_rows as (
+    {%- for table, time_column, sign in [('task', 'completed_date_time', ''), ('event', 'activity_date_time', '-')]
+        if table == 'task' or has_event %}
+    {{ 'union all' if not loop.first }}
     select
-        id, who_id, type, owner_id, is_deleted, _fivetran_synced, _raw_row_number,
-        'task' as raw_table,
-        coalesce(nullif({{ trim_text('completed_date_time') }}, ''), created_date) as occurred_at
-    from raw.sf_task
-    {%- if has_event %}
-    union all
-    select
-        id, who_id, type, owner_id, is_deleted, _fivetran_synced, -_raw_row_number,
-        'event' as raw_table,
-        coalesce(nullif({{ trim_text('activity_date_time') }}, ''), created_date) as occurred_at
-    from raw.sf_event
-    {%- endif %}
+        id, type, owner_id, {{ sign }}_raw_row_number as _raw_row_number,
+        {{ sql_string(table) }} as raw_table,
+        {{ trim_text('who_id') }} as who_text,
+        {{ connector_truthy('is_deleted') }} as is_deleted,
+        coalesce(nullif({{ trim_text(time_column) }}, ''), {{ trim_text('created_date') }}) as occurred_at,
+        {{ trim_text('_fivetran_synced') }} as synced
+    from raw.sf_{{ table }}
+    {%- endfor %}
 )
 
 select
     activity_rows.id as activity_id,
-    coalesce(lead_groups.survivor_key, contacts.survivor_key, {{ trim_text('activity_rows.who_id') }}) as lead_id,
+    coalesce(lead_groups.survivor_key, contacts.survivor_key, activity_rows.who_text) as lead_id,
     activity_rows.type as activity_type,
-    {{ trim_text('activity_rows.occurred_at') }} as occurred_at,
+    activity_rows.occurred_at,
     activity_rows.owner_id as performed_by,
-    {{ trim_text('activity_rows._fivetran_synced') }} as _loaded_at,
+    activity_rows.synced as _loaded_at,
     activity_rows._raw_row_number,
     activity_rows.raw_table as _raw_table,
+    case when lead_groups.is_merged then nullif(activity_rows.who_text, '') end as _moved_from,
     case
-        when lead_groups.is_merged then nullif({{ trim_text('activity_rows.who_id') }}, '')
-    end as _moved_from,
-    case
-        when {{ connector_truthy('activity_rows.is_deleted') }}
+        when activity_rows.is_deleted
             or coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)
             then 'deleted_in_crm'
     end as _source_issue,
     case
-        when {{ connector_truthy('activity_rows.is_deleted') }}
+        when activity_rows.is_deleted
             then 'is_deleted is true in ' || activity_rows.raw_table
         when coalesce(lead_groups.is_group_deleted, contacts.is_group_deleted, false)
             then 'lead ' || coalesce(lead_groups.survivor_key, contacts.survivor_key)
@@ -357,9 +354,9 @@ select
     end as _source_detail
 from activity_rows
 left join merged_or_deleted as lead_groups
-    on nullif({{ trim_text('activity_rows.who_id') }}, '') = lead_groups.lead_key
+    on nullif(activity_rows.who_text, '') = lead_groups.lead_key
 left join contacts
-    on nullif({{ trim_text('activity_rows.who_id') }}, '') = contacts.contact_key
+    on nullif(activity_rows.who_text, '') = contacts.contact_key
     and contacts.contact_rank = 1
     {% endset %}
     {{ return([
